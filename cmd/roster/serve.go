@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/internal/apidoc"
+	"github.com/roster-dev/roster/internal/httpapi"
+	"github.com/roster-dev/roster/internal/httpapi/panther"
+	"github.com/roster-dev/roster/internal/mail"
+	"github.com/roster-dev/roster/internal/service"
+)
+
+// serveConfig is everything `roster serve` needs.
+type serveConfig struct {
+	addr     string
+	db       string
+	smtp     string
+	mailFrom string
+	// smtpTLS overrides the TLS settings for STARTTLS (tests trust their
+	// own in-process server's certificate through it).
+	smtpTLS *tls.Config
+	// ready, if set, is called with the bound address once the server
+	// accepts connections.
+	ready func(addr string)
+}
+
+func newServeCmd(stderr io.Writer) *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Roster server",
+		Example: "  roster serve\n" +
+			"  roster serve --addr :8080 --db /var/lib/roster/roster.db --smtp smtp://mail:587 --mail-from roster@example.com",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cfg, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.addr, "addr", env("ROSTER_ADDR", defaultAddr), "address to listen on [$ROSTER_ADDR]")
+	addDBFlag(cmd, &cfg.db)
+	f.StringVar(&cfg.smtp, "smtp", env("ROSTER_SMTP", ""), "SMTP relay for invitations, smtp://[user:pass@]host:port; unset: mail goes to the log, passwords masked [$ROSTER_SMTP]")
+	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "roster@localhost"), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
+	return cmd
+}
+
+// mailDrainTimeout bounds how long shutdown waits for queued mail.
+const mailDrainTimeout = 10 * time.Second
+
+// serve runs the server until ctx ends, then shuts down in order: stop
+// accepting and drain requests, deliver queued mail, close the database.
+func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
+	log := newLogger(stderr)
+	st, err := openStore(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sender, err := newSender(cfg, log)
+	if err != nil {
+		return err
+	}
+	queue := mail.NewQueue(sender, log, 1024)
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), mailDrainTimeout)
+		defer cancel()
+		if err := queue.Close(dctx); err != nil {
+			log.Error("mail queue not drained", "err", err)
+		}
+	}()
+
+	svc := service.New(service.Config{Store: st, Mail: queue, Log: log})
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	log.Info("roster serving", "addr", "http://"+ln.Addr().String(), "db", cfg.db)
+	if cfg.ready != nil {
+		cfg.ready(ln.Addr().String())
+	}
+	return httpapi.Serve(ctx, ln, newHandler(svc, log), log)
+}
+
+// newSender picks SMTP when --smtp is set, the log otherwise.
+func newSender(cfg serveConfig, log *slog.Logger) (mail.Sender, error) {
+	if cfg.smtp == "" {
+		log.Warn("no --smtp set: invitation mail goes to this log with passwords masked")
+		return mail.LogSender{Log: log}, nil
+	}
+	s, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.smtp, From: cfg.mailFrom, TLS: cfg.smtpTLS})
+	if err != nil {
+		return nil, fmt.Errorf("--smtp: %w", err)
+	}
+	return s, nil
+}
+
+// newHandler mounts every route of Roster on one mux.
+func newHandler(svc *service.Service, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	panther.Mount(mux, svc, log)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /openapi.json", apidoc.Handler())
+	return httpapi.Recover(log, httpapi.JSONErrors(mux))
+}

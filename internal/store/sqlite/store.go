@@ -1,0 +1,247 @@
+// Package sqlite implements roster.Store on one SQLite file, with the pure-Go
+// driver modernc.org/sqlite (no cgo).
+//
+// It knows the schema, its embedded migrations, how to reach the file safely
+// from many goroutines and several processes at once, and how to turn the
+// driver's errors into roster's error codes. It knows nothing of Roster's
+// rules — who may do what, the last-admin invariant, which roles are built
+// in and may not change — those belong to the service, and nothing of HTTP.
+//
+// Times are stored as INTEGER Unix nanoseconds and always read back in UTC.
+// Every time the store writes is truncated to the microsecond, the precision
+// PostgreSQL keeps, so that both engines give back the same value.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/roster"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+var _ roster.Store = (*Store)(nil)
+
+// Store is roster.Store on a SQLite file. It is safe for concurrent use.
+// Open one with Open; inside Tx, the Store passed to the callback runs every
+// call in that transaction.
+type Store struct {
+	// write has one connection: SQLite admits one writer at a time anyway,
+	// and queueing writers in database/sql rather than in SQLite's busy
+	// handler keeps them in order and never returns SQLITE_BUSY.
+	write *sql.DB
+	// read serves reads outside transactions; in WAL mode they run in
+	// parallel with each other and with the writer.
+	read *sql.DB
+	// tx is set on the Store that Tx passes to its callback.
+	tx *sql.Tx
+	// now is the clock for CreatedAt and UpdatedAt; tests may replace it.
+	now func() time.Time
+}
+
+// queryer is what *sql.DB and *sql.Tx have in common, so that each method is
+// written once and runs on a pool or in a transaction alike.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// Open opens the SQLite database at path, creating the file if it does not
+// exist, brings its schema up to date and returns a ready store. Several
+// processes may open the same file at once. path is a file path, not a URI;
+// ":memory:" is not supported, since each pooled connection would get a
+// database of its own.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: %q is not a database file path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := migrate(ctx, abs); err != nil {
+		return nil, err
+	}
+
+	write, err := sql.Open("sqlite", dsn(abs, "_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open write pool: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+
+	// query_only turns a write sent to the wrong pool into an error instead
+	// of a second writer competing with the first.
+	read, err := sql.Open("sqlite", dsn(abs, "_pragma=query_only(1)"))
+	if err != nil {
+		_ = write.Close() // nothing was opened on it yet
+		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(5 * time.Minute)
+
+	s := &Store{write: write, read: read, now: time.Now}
+	for name, db := range map[string]*sql.DB{"write": write, "read": read} {
+		if err := db.PingContext(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("sqlite: connect %s pool: %w", name, err), s.Close())
+		}
+	}
+	return s, nil
+}
+
+// dsn is the driver's data source name for path, with the PRAGMAs every
+// connection needs and any extra query parameters. modernc.org/sqlite runs
+// each _pragma on every new connection, busy_timeout first.
+//
+//   - journal_mode(WAL): readers and the writer do not block each other.
+//   - synchronous(NORMAL): in WAL mode a commit is written to the WAL file
+//     before it returns, and only the fsync is left to checkpoints. A commit
+//     therefore survives the process being killed (kill -9), which is what
+//     Roster promises for every 200; only a power cut or an OS crash can lose
+//     the last commits. FULL would fsync every commit for that case alone.
+//   - foreign_keys(1): SQLite enforces foreign keys only when asked, per
+//     connection.
+//   - busy_timeout(10000): another process (roster keys create beside a
+//     running server) holding the write lock makes us wait, not fail.
+func dsn(path string, extra ...string) string {
+	params := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(NORMAL)",
+		"_pragma=foreign_keys(1)",
+	}
+	params = append(params, extra...)
+	// A file: URI, so that a '?' or '#' in the path cannot be taken for the
+	// start of the parameters.
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	return u.String() + "?" + strings.Join(params, "&")
+}
+
+// Close releases both connection pools. On the Store inside Tx it does
+// nothing: that Store borrows its connections.
+func (s *Store) Close() error {
+	if s.tx != nil {
+		return nil
+	}
+	return errors.Join(s.write.Close(), s.read.Close())
+}
+
+// Tx runs fn in one transaction on the write pool and commits if fn returns
+// nil. The transaction takes SQLite's write lock at BEGIN (_txlock=immediate):
+// a transaction that read first and upgraded later could fail with
+// SQLITE_BUSY when another process wrote in between, and the busy handler
+// cannot help with that. Called on the Store inside Tx, it runs fn in the
+// same transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx roster.Store) error) (err error) {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback() // the panic matters more than a failed rollback
+			panic(p)
+		}
+	}()
+	if err := fn(&Store{write: s.write, read: s.read, tx: tx, now: s.now}); err != nil {
+		// ErrTxDone means database/sql already rolled back, because ctx ended.
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// reader is where reads go: the transaction inside Tx, else the read pool.
+func (s *Store) reader() queryer {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.read
+}
+
+// writer is where writes go: the transaction inside Tx, else the write pool.
+// A read that decides a write (a role check before an insert) goes here too.
+func (s *Store) writer() queryer {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.write
+}
+
+// LockPartner checks that the partner exists. It needs to lock nothing: a
+// transaction holds SQLite's single write lock from BEGIN to COMMIT, which
+// already serialises every writer, of every partner.
+func (s *Store) LockPartner(ctx context.Context, partnerID int64) error {
+	var one int
+	err := s.reader().QueryRowContext(ctx, `SELECT 1 FROM partners WHERE id = ?`, partnerID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("partner %d", partnerID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: lock partner %d: %w", partnerID, err)
+	}
+	return nil
+}
+
+// timestamp returns the current time as the store keeps it: UTC, truncated
+// to the microsecond, without a monotonic clock reading.
+func (s *Store) timestamp() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+// toDB converts t into the stored form, Unix nanoseconds at microsecond
+// precision.
+func toDB(t time.Time) int64 {
+	return t.Truncate(time.Microsecond).UnixNano()
+}
+
+// toDBPtr is toDB for an optional time; nil is stored as NULL.
+func toDBPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return toDB(*t)
+}
+
+// fromDB converts a stored time back, in UTC.
+func fromDB(ns int64) time.Time {
+	return time.Unix(0, ns).UTC()
+}
+
+// fromDBNull is fromDB for a nullable column.
+func fromDBNull(ns sql.NullInt64) *time.Time {
+	if !ns.Valid {
+		return nil
+	}
+	t := fromDB(ns.Int64)
+	return &t
+}
+
+// placeholders returns n comma-separated "?", for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

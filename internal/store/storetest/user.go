@@ -1,0 +1,358 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/roster"
+)
+
+var userTests = []subtest{
+	{"CreateSetsIDTimesAndRole", userCreateSetsIDTimesAndRole},
+	{"RoundTripOfEveryField", userRoundTrip},
+	{"EmailIsKeptAsWritten", userEmailKeptAsWritten},
+	{"ConflictOnEmailCaseInsensitive", userConflictOnEmail},
+	{"ConflictOnUsernameCaseInsensitive", userConflictOnUsername},
+	{"SameEmailInAnotherPartner", userSameEmailInAnotherPartner},
+	{"InvalidRoleOfAnotherPartner", userInvalidRole},
+	{"LookupByIDAndEmail", userLookup},
+	{"UpdateChangesFieldsAndRefreshesRole", userUpdate},
+	{"ConflictOnUpdateOntoAnotherUser", userUpdateConflict},
+	{"InvalidUpdateToRoleOfAnotherPartner", userUpdateInvalidRole},
+	{"UpdateUnknownIsNotFound", userUpdateUnknown},
+	{"DeleteRemovesTheUser", userDelete},
+	{"IDsAreNeverReused", userIDsNeverReused},
+	{"ActiveAdminCountCountsActiveAdmins", userActiveAdminCount},
+}
+
+// at returns a time with nanoseconds, in a zone other than UTC, so that a
+// round trip shows both precision and normalisation to UTC.
+func at(s string) *time.Time {
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	tm = tm.In(time.FixedZone("CEST", 2*60*60))
+	return &tm
+}
+
+func ptr(s string) *string { return &s }
+
+func userCreateSetsIDTimesAndRole(t *testing.T, s roster.Store) {
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAdmin)
+	u := newUser(roster.DefaultPartnerID, role.ID, "ada")
+	must(t, "CreateUser", s.CreateUser(t.Context(), u))
+	if u.ID <= 0 || u.ID > roster.MaxID {
+		t.Errorf("ID = %d, want in 1..MaxID", u.ID)
+	}
+	checkRecent(t, "CreatedAt", u.CreatedAt)
+	checkRecent(t, "UpdatedAt", u.UpdatedAt)
+	checkRole(t, "Role filled in by CreateUser", u.Role, role)
+	checkUser(t, "User after CreateUser", mustUser(t, s, roster.DefaultPartnerID, u.ID), *u)
+}
+
+func userRoundTrip(t *testing.T, s roster.Store) {
+	role := mustCreateRole(t, s, roster.DefaultPartnerID, "Auditor", roster.PermUserRead)
+	tests := []*roster.User{
+		{
+			PartnerID: roster.DefaultPartnerID, Username: "bare", Email: "bare@example.com",
+			Role:  roster.Role{ID: role.ID},
+			State: roster.StateActive, SignIn: roster.SignInForceChange,
+		},
+		{
+			PartnerID: roster.DefaultPartnerID, Username: "Full.User", Email: "Full.User@Example.org",
+			GivenName: "Zoë", FamilyName: "O'Brien-Łukasiewicz",
+			Title: ptr("Head of Security"), Phone: ptr("+33 1 23 45 67 89"),
+			Role:              roster.Role{ID: role.ID},
+			State:             roster.StateLocked,
+			SignIn:            roster.SignInResetRequired,
+			PasswordHash:      "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+			PasswordExpiresAt: at("2031-02-03T04:05:06.123456789Z"),
+			LastLoginAt:       at("2024-12-31T23:59:59.999999Z"),
+		},
+		{
+			PartnerID: roster.DefaultPartnerID, Username: "inactive", Email: "inactive@example.com",
+			Title: ptr("Intern"),
+			Role:  roster.Role{ID: role.ID},
+			State: roster.StateInactive, SignIn: roster.SignInConfirmed,
+			LastLoginAt: at("2001-01-01T00:00:00.000001Z"),
+		},
+	}
+	for _, u := range tests {
+		want := *u
+		must(t, "CreateUser "+u.Username, s.CreateUser(t.Context(), u))
+		want.ID, want.CreatedAt, want.UpdatedAt, want.Role = u.ID, u.CreatedAt, u.UpdatedAt, role
+		checkRole(t, "CreateUser "+u.Username+" Role", u.Role, role)
+		checkUser(t, "User "+u.Username, mustUser(t, s, roster.DefaultPartnerID, u.ID), want)
+	}
+}
+
+func userEmailKeptAsWritten(t *testing.T, s roster.Store) {
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	u := newUser(roster.DefaultPartnerID, role.ID, "mixed")
+	u.Email = "Mixed.Case@Example.COM"
+	mustCreateUser(t, s, u)
+	got := mustUser(t, s, roster.DefaultPartnerID, u.ID)
+	if got.Email != "Mixed.Case@Example.COM" || got.Username != "mixed" {
+		t.Errorf("Email, Username = %q, %q; want as written", got.Email, got.Username)
+	}
+}
+
+func userConflictOnEmail(t *testing.T, s roster.Store) {
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	first := newUser(roster.DefaultPartnerID, role.ID, "ada")
+	first.Email = "Ada@Example.com"
+	mustCreateUser(t, s, first)
+	for i, email := range []string{"Ada@Example.com", "ada@example.com", "ADA@EXAMPLE.COM"} {
+		u := newUser(roster.DefaultPartnerID, role.ID, "other"+string(rune('a'+i)))
+		u.Email = email
+		wantCode(t, "CreateUser with e-mail "+email, s.CreateUser(t.Context(), u), roster.EConflict)
+	}
+	us, err := s.Users(t.Context(), roster.DefaultPartnerID, roster.UserFilter{IncludeInactive: true})
+	must(t, "Users", err)
+	wantUserIDs(t, "users after conflicts", us, first.ID)
+}
+
+func userConflictOnUsername(t *testing.T, s roster.Store) {
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	first := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "Ada"))
+	for i, name := range []string{"Ada", "ada", "ADA"} {
+		u := newUser(roster.DefaultPartnerID, role.ID, name)
+		u.Email = "someone" + string(rune('a'+i)) + "@example.com"
+		wantCode(t, "CreateUser with username "+name, s.CreateUser(t.Context(), u), roster.EConflict)
+	}
+	us, err := s.Users(t.Context(), roster.DefaultPartnerID, roster.UserFilter{IncludeInactive: true})
+	must(t, "Users", err)
+	wantUserIDs(t, "users after conflicts", us, first.ID)
+}
+
+func userSameEmailInAnotherPartner(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartnerWithRoles(t, s, "Other")
+	a := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, mustRole(t, s, roster.DefaultPartnerID, roster.RoleAdmin).ID, "ada"))
+	b := mustCreateUser(t, s, newUser(p2.ID, mustRole(t, s, p2.ID, roster.RoleAdmin).ID, "ada"))
+	checkUser(t, "partner 1's ada", mustUser(t, s, roster.DefaultPartnerID, a.ID), a)
+	got, err := s.UserByEmail(t.Context(), p2.ID, "ada@example.com")
+	must(t, "UserByEmail", err)
+	checkUser(t, "partner 2's ada", got, b)
+}
+
+func userInvalidRole(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartnerWithRoles(t, s, "Other")
+	for _, tt := range []struct {
+		name   string
+		roleID int64
+	}{
+		{"role of another partner", mustRole(t, s, p2.ID, roster.RoleAdmin).ID},
+		{"unknown role", unknownID},
+		{"no role", 0},
+	} {
+		u := newUser(roster.DefaultPartnerID, tt.roleID, "ada")
+		wantCode(t, "CreateUser with "+tt.name, s.CreateUser(t.Context(), u), roster.EInvalid)
+	}
+	_, err := s.UserByEmail(t.Context(), roster.DefaultPartnerID, "ada@example.com")
+	wantCode(t, "UserByEmail after refused creates", err, roster.ENotFound)
+}
+
+func userLookup(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	u := newUser(roster.DefaultPartnerID, role.ID, "grace")
+	u.Email = "Grace.Hopper@Navy.example"
+	want := mustCreateUser(t, s, u)
+	mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "other"))
+
+	checkUser(t, "User", mustUser(t, s, roster.DefaultPartnerID, want.ID), want)
+	for _, email := range []string{"Grace.Hopper@Navy.example", "grace.hopper@navy.example", "GRACE.HOPPER@NAVY.EXAMPLE"} {
+		got, err := s.UserByEmail(ctx, roster.DefaultPartnerID, email)
+		must(t, "UserByEmail "+email, err)
+		checkUser(t, "UserByEmail "+email, got, want)
+	}
+	_, err := s.User(ctx, roster.DefaultPartnerID, unknownID)
+	wantCode(t, "User(unknown)", err, roster.ENotFound)
+	for _, email := range []string{"grace", "grace.hopper@navy", "%@navy.example", ""} {
+		_, err = s.UserByEmail(ctx, roster.DefaultPartnerID, email)
+		wantCode(t, "UserByEmail("+email+")", err, roster.ENotFound)
+	}
+}
+
+func userUpdate(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	analyst := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	auditor := mustCreateRole(t, s, roster.DefaultPartnerID, "Auditor", roster.PermUserModify)
+	created := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, analyst.ID, "ada"))
+	other := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, analyst.ID, "other"))
+	pause()
+
+	u := created
+	u.Username = "countess"
+	u.Email = "Countess@Example.org"
+	u.GivenName = "Augusta Ada"
+	u.FamilyName = "King"
+	u.Title = ptr("Countess of Lovelace")
+	u.Phone = ptr("+44 20 7946 0000")
+	u.Role = roster.Role{ID: auditor.ID, Name: "ignored on write"}
+	u.State = roster.StateLocked
+	u.SignIn = roster.SignInResetRequired
+	u.PasswordHash = "$argon2id$new"
+	u.PasswordExpiresAt = at("2030-06-07T08:09:10.111111111Z")
+	u.LastLoginAt = at("2029-01-02T03:04:05.666666Z")
+	u.CreatedAt = created.CreatedAt.Add(-48 * time.Hour) // must be ignored
+	must(t, "UpdateUser", s.UpdateUser(ctx, &u))
+
+	if !u.UpdatedAt.After(created.UpdatedAt) {
+		t.Errorf("UpdatedAt = %v, want after %v", u.UpdatedAt, created.UpdatedAt)
+	}
+	checkRecent(t, "UpdatedAt", u.UpdatedAt)
+	checkRole(t, "Role refilled by UpdateUser", u.Role, auditor)
+
+	want := u
+	want.CreatedAt = created.CreatedAt
+	got := mustUser(t, s, roster.DefaultPartnerID, u.ID)
+	checkUser(t, "User after UpdateUser", got, want)
+	byEmail, err := s.UserByEmail(ctx, roster.DefaultPartnerID, "countess@EXAMPLE.org")
+	must(t, "UserByEmail(new e-mail)", err)
+	checkUser(t, "UserByEmail(new e-mail)", byEmail, want)
+	_, err = s.UserByEmail(ctx, roster.DefaultPartnerID, created.Email)
+	wantCode(t, "UserByEmail(old e-mail)", err, roster.ENotFound)
+
+	// Clearing the optional fields stores nil again.
+	got.Title, got.Phone, got.PasswordExpiresAt, got.LastLoginAt = nil, nil, nil, nil
+	got.Role = roster.Role{ID: analyst.ID}
+	must(t, "UpdateUser clearing", s.UpdateUser(ctx, &got))
+	want = got
+	want.Role = analyst
+	checkUser(t, "User after clearing", mustUser(t, s, roster.DefaultPartnerID, u.ID), want)
+
+	checkUser(t, "other user", mustUser(t, s, roster.DefaultPartnerID, other.ID), other)
+	// The old e-mail and username are free again, the new ones taken.
+	mustCreateUser(t, s, newUser(roster.DefaultPartnerID, analyst.ID, "ada"))
+	taken := newUser(roster.DefaultPartnerID, analyst.ID, "COUNTESS")
+	wantCode(t, "CreateUser with the new username", s.CreateUser(ctx, taken), roster.EConflict)
+}
+
+func userUpdateConflict(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	ada := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "ada"))
+	grace := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "grace"))
+	tests := []struct {
+		name string
+		edit func(u *roster.User)
+	}{
+		{"e-mail", func(u *roster.User) { u.Email = "ada@example.com" }},
+		{"e-mail in other case", func(u *roster.User) { u.Email = "ADA@Example.COM" }},
+		{"username", func(u *roster.User) { u.Username = "ada" }},
+		{"username in other case", func(u *roster.User) { u.Username = "Ada" }},
+	}
+	for _, tt := range tests {
+		u := grace
+		u.GivenName = "Changed"
+		u.State = roster.StateInactive
+		tt.edit(&u)
+		wantCode(t, "UpdateUser onto another user's "+tt.name, s.UpdateUser(ctx, &u), roster.EConflict)
+	}
+	checkUser(t, "grace after refused updates", mustUser(t, s, roster.DefaultPartnerID, grace.ID), grace)
+	checkUser(t, "ada after refused updates", mustUser(t, s, roster.DefaultPartnerID, ada.ID), ada)
+
+	// A user keeps their own e-mail and username in another case.
+	u := grace
+	u.Email, u.Username = "GRACE@example.com", "Grace"
+	must(t, "UpdateUser onto own e-mail in other case", s.UpdateUser(ctx, &u))
+}
+
+func userUpdateInvalidRole(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartnerWithRoles(t, s, "Other")
+	ada := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst).ID, "ada"))
+	for _, roleID := range []int64{mustRole(t, s, p2.ID, roster.RoleAdmin).ID, unknownID} {
+		u := ada
+		u.GivenName = "Changed"
+		u.Role = roster.Role{ID: roleID}
+		wantCode(t, "UpdateUser to a role not of the partner", s.UpdateUser(t.Context(), &u), roster.EInvalid)
+	}
+	checkUser(t, "ada after refused updates", mustUser(t, s, roster.DefaultPartnerID, ada.ID), ada)
+}
+
+func userUpdateUnknown(t *testing.T, s roster.Store) {
+	u := newUser(roster.DefaultPartnerID, mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst).ID, "ghost")
+	u.ID = unknownID
+	wantCode(t, "UpdateUser(unknown)", s.UpdateUser(t.Context(), u), roster.ENotFound)
+	_, err := s.UserByEmail(t.Context(), roster.DefaultPartnerID, "ghost@example.com")
+	wantCode(t, "UserByEmail(ghost)", err, roster.ENotFound)
+}
+
+func userDelete(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	ada := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "ada"))
+	grace := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "grace"))
+	must(t, "DeleteUser", s.DeleteUser(ctx, roster.DefaultPartnerID, ada.ID))
+	_, err := s.User(ctx, roster.DefaultPartnerID, ada.ID)
+	wantCode(t, "User after DeleteUser", err, roster.ENotFound)
+	_, err = s.UserByEmail(ctx, roster.DefaultPartnerID, ada.Email)
+	wantCode(t, "UserByEmail after DeleteUser", err, roster.ENotFound)
+	wantCode(t, "DeleteUser twice", s.DeleteUser(ctx, roster.DefaultPartnerID, ada.ID), roster.ENotFound)
+	wantCode(t, "DeleteUser(unknown)", s.DeleteUser(ctx, roster.DefaultPartnerID, unknownID), roster.ENotFound)
+	checkUser(t, "other user", mustUser(t, s, roster.DefaultPartnerID, grace.ID), grace)
+	// The e-mail and username are free again.
+	mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "ada"))
+}
+
+func userIDsNeverReused(t *testing.T, s roster.Store) {
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	first := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "first"))
+	last := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "last"))
+	// Deleting the highest id is what tempts an engine to hand it out again.
+	must(t, "DeleteUser", s.DeleteUser(t.Context(), roster.DefaultPartnerID, last.ID))
+	next := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, role.ID, "next"))
+	if next.ID <= last.ID {
+		t.Errorf("id %d after deleting %d (first %d), want a greater one", next.ID, last.ID, first.ID)
+	}
+}
+
+func userActiveAdminCount(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	admin := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAdmin)
+	analyst := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	manager := mustCreateRole(t, s, roster.DefaultPartnerID, "Manager", roster.PermUserModify)
+	count := func(what string, want int) {
+		t.Helper()
+		n, err := s.ActiveAdminCount(ctx, roster.DefaultPartnerID)
+		must(t, "ActiveAdminCount", err)
+		if n != want {
+			t.Errorf("%s: ActiveAdminCount = %d, want %d", what, n, want)
+		}
+	}
+	count("no users", 0)
+
+	a := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, admin.ID, "a"))
+	count("one admin", 1)
+	mustCreateUser(t, s, newUser(roster.DefaultPartnerID, analyst.ID, "b"))
+	for _, st := range []roster.AccountState{roster.StateInactive, roster.StateLocked} {
+		u := newUser(roster.DefaultPartnerID, admin.ID, "admin-"+string(st))
+		u.State = st
+		mustCreateUser(t, s, u)
+	}
+	count("analyst, inactive and locked admins do not count", 1)
+	m := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, manager.ID, "m"))
+	count("custom role granting UserModify counts", 2)
+
+	a.State = roster.StateInactive
+	must(t, "UpdateUser", s.UpdateUser(ctx, &a))
+	count("admin deactivated", 1)
+	a.State = roster.StateActive
+	must(t, "UpdateUser", s.UpdateUser(ctx, &a))
+	count("admin reactivated", 2)
+	a.Role = roster.Role{ID: analyst.ID}
+	must(t, "UpdateUser", s.UpdateUser(ctx, &a))
+	count("admin demoted", 1)
+
+	manager.Permissions = roster.NewPermissions(roster.PermUserRead)
+	must(t, "UpdateRole", s.UpdateRole(ctx, &manager))
+	count("role no longer grants UserModify", 0)
+	manager.Permissions = roster.NewPermissions(roster.PermUserModify)
+	must(t, "UpdateRole", s.UpdateRole(ctx, &manager))
+	count("role grants UserModify again", 1)
+
+	must(t, "DeleteUser", s.DeleteUser(ctx, roster.DefaultPartnerID, m.ID))
+	count("admin deleted", 0)
+}
