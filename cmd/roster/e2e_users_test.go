@@ -63,6 +63,10 @@ func TestUsers_CreateInvitesByMail(t *testing.T) {
 	if temporaryPassword(t, msgs[1].Text) == pw {
 		t.Error("two invitations carry the same temporary password")
 	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(s.smtp.Messages()); n != 2 {
+		t.Errorf("%d mails for 2 users, want exactly one each", n)
+	}
 }
 
 // temporaryPassword finds the password in an invitation's text.
