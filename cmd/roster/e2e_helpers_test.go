@@ -53,31 +53,47 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-type serverOption func(*serveConfig, *[]mailtest.Option)
+// setup is what serverOptions change before the server starts.
+type setup struct {
+	cfg      serveConfig
+	noSMTP   bool
+	smtpOpts []mailtest.Option
+	smtpUser string // user:pass to put in the --smtp URL
+}
+
+type serverOption func(*setup)
 
 // withoutSMTP leaves --smtp unset, so mail goes to the log.
-func withoutSMTP() serverOption {
-	return func(c *serveConfig, _ *[]mailtest.Option) { c.smtp = "-" }
-}
+func withoutSMTP() serverOption { return func(s *setup) { s.noSMTP = true } }
 
 // withSMTPOptions configures the in-process SMTP server.
 func withSMTPOptions(opts ...mailtest.Option) serverOption {
-	return func(_ *serveConfig, o *[]mailtest.Option) { *o = append(*o, opts...) }
+	return func(s *setup) { s.smtpOpts = append(s.smtpOpts, opts...) }
+}
+
+// withSMTPAuth makes the SMTP server demand AUTH and gives Roster the
+// credentials in its --smtp URL, as an operator would.
+func withSMTPAuth(user, pass string) serverOption {
+	return func(s *setup) {
+		s.smtpOpts = append(s.smtpOpts, mailtest.WithAuth(user, pass))
+		s.smtpUser = user + ":" + pass
+	}
 }
 
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	cfg := serveConfig{addr: "127.0.0.1:0", db: filepath.Join(t.TempDir(), "roster.db"), mailFrom: "roster@test.example"}
-	var smtpOpts []mailtest.Option
+	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: filepath.Join(t.TempDir(), "roster.db"), mailFrom: "roster@test.example"}}
 	for _, o := range opts {
-		o(&cfg, &smtpOpts)
+		o(&su)
 	}
+	cfg := su.cfg
 	s := &testServer{t: t, db: cfg.db, logs: &syncBuffer{}, client: &http.Client{Timeout: 10 * time.Second}}
-	if cfg.smtp == "-" {
-		cfg.smtp = ""
-	} else {
-		s.smtp = mailtest.NewServer(t, smtpOpts...)
+	if !su.noSMTP {
+		s.smtp = mailtest.NewServer(t, su.smtpOpts...)
 		cfg.smtp = s.smtp.URL()
+		if su.smtpUser != "" {
+			cfg.smtp = "smtp://" + su.smtpUser + "@" + s.smtp.Addr()
+		}
 		cfg.smtpTLS = s.smtp.ClientTLS()
 	}
 	ready := make(chan string, 1)

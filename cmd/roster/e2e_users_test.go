@@ -97,6 +97,21 @@ func TestUsers_InvitationWithoutSMTPIsLoggedMasked(t *testing.T) {
 	}
 }
 
+func TestUsers_InvitationOverSTARTTLSWithAuth(t *testing.T) {
+	s := startServer(t, withSMTPOptions(mailtest.WithSTARTTLS()), withSMTPAuth("roster", "s3cret"))
+	s.createUser("tls@example.com", "Tee", "Ls", "Analyst")
+	m := s.smtp.WaitFor(t, 1, 5*time.Second)[0]
+	if !m.TLS || m.User != "roster" {
+		t.Errorf("mail arrived with TLS=%v user=%q, want STARTTLS and AUTH as roster", m.TLS, m.User)
+	}
+	if m.From != "roster@test.example" {
+		t.Errorf("envelope from %q, want --mail-from", m.From)
+	}
+	if strings.Contains(s.logs.String(), "s3cret") {
+		t.Error("the SMTP password reached the log")
+	}
+}
+
 func TestUsers_FailedMailKeepsTheUser(t *testing.T) {
 	s := startServer(t, withSMTPOptions(mailtest.WithFailure()))
 	u := s.createUser("kept@example.com", "Kept", "User", "Analyst")
