@@ -44,21 +44,6 @@ func badRole(name string, perms ...string) map[string]any {
 	return map[string]any{"name": name, "permissions": perms}
 }
 
-// badRoleID looks up a role's id with the key of its partner.
-func (s *testServer) badRoleID(key, name string) string {
-	s.t.Helper()
-	r := s.do("GET", "/roles?name="+url.QueryEscape(name), key, nil)
-	wantStatus(s.t, r, http.StatusOK)
-	var list struct {
-		Results []struct{ ID, Name string } `json:"results"`
-	}
-	r.json(s.t, &list)
-	if len(list.Results) != 1 {
-		s.t.Fatalf("role %s: %s", name, r.body)
-	}
-	return list.Results[0].ID
-}
-
 // badFirstDiff shows where two snapshots first differ, with some context.
 func badFirstDiff(before, after string) string {
 	i := 0
@@ -86,7 +71,7 @@ func TestBadInput(t *testing.T) {
 	var auditors struct{ ID string }
 	r.json(t, &auditors)
 	bob := s.createUser("bob@example.com", "Bob", "Auditor", "Auditors")
-	adminRole, analystRole := s.roleID("Admin"), s.roleID("Analyst")
+	adminRole, analystRole := s.roleID(s.readKey, "Admin"), s.roleID(s.readKey, "Analyst")
 
 	// Partner 2: its own key, user and role, none of which partner 1 may
 	// reach.
@@ -99,7 +84,7 @@ func TestBadInput(t *testing.T) {
 	var eve apiUser
 	r.json(t, &eve)
 	wantStatus(t, s.do("POST", "/roles", key2, badRole("Theirs", "UserRead")), http.StatusOK)
-	theirRole := s.badRoleID(key2, "Theirs")
+	theirRole := s.roleID(key2, "Theirs")
 
 	// Partner 3: its only admin holds a custom role, so that taking
 	// UserModify from the role would leave the partner without one.
@@ -108,7 +93,7 @@ func TestBadInput(t *testing.T) {
 	}
 	key3 := s.createKey("third", "UserRead,UserModify", 3)
 	wantStatus(t, s.do("POST", "/roles", key3, badRole("Managers", "UserModify")), http.StatusOK)
-	managers := s.badRoleID(key3, "Managers")
+	managers := s.roleID(key3, "Managers")
 	r = s.do("POST", "/users", key3, newUser("boss@third.example", "Boss", "Third", "Managers"))
 	wantStatus(t, r, http.StatusOK)
 	var boss apiUser

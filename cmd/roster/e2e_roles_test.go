@@ -109,7 +109,7 @@ func TestRoles_BuiltInsAndCRUD(t *testing.T) {
 func TestRoles_BuiltInsCannotBeDeletedOrRenamed(t *testing.T) {
 	s := startServer(t)
 	for _, name := range []string{"Admin", "Analyst", "AnalystReadOnly"} {
-		id := s.roleID(name)
+		id := s.roleID(s.readKey, name)
 		wantStatus(t, s.do("DELETE", "/roles/"+id, s.adminKey, nil), http.StatusBadRequest)
 		wantStatus(t, s.do("POST", "/roles/"+id, s.adminKey, map[string]any{"name": name + "2", "permissions": []string{"UserRead"}}), http.StatusBadRequest)
 	}
@@ -117,7 +117,7 @@ func TestRoles_BuiltInsCannotBeDeletedOrRenamed(t *testing.T) {
 		t.Errorf("roles = %v", got)
 	}
 	// Its log type access may change; its name and permissions stay.
-	id := s.roleID("Analyst")
+	id := s.roleID(s.readKey, "Analyst")
 	r := s.do("POST", "/roles/"+id, s.adminKey, map[string]any{"name": "Analyst", "permissions": []string{"UserRead"}, "logTypeAccessKind": "DENY_ALL"})
 	wantStatus(t, r, http.StatusOK)
 }

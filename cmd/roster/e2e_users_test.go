@@ -139,7 +139,7 @@ func TestUsers_GetUpdateDelete(t *testing.T) {
 	}
 
 	// Update replaces all four fields; the role may be given by id.
-	analyst := s.roleID("Analyst")
+	analyst := s.roleID(s.readKey, "Analyst")
 	r = s.do("POST", "/users/"+u.ID, s.adminKey, map[string]any{
 		"email": "robert@example.com", "givenName": "Robert", "familyName": "Baumeister", "role": map[string]string{"id": analyst},
 	})
@@ -158,9 +158,10 @@ func TestUsers_GetUpdateDelete(t *testing.T) {
 	wantStatus(t, s.do("POST", "/users/"+u.ID, s.adminKey, newUser("x@example.com", "X", "Y", "Analyst")), http.StatusNotFound)
 }
 
-func (s *testServer) roleID(name string) string {
+// roleID looks up a role's id with a key of its partner.
+func (s *testServer) roleID(key, name string) string {
 	s.t.Helper()
-	r := s.do("GET", "/roles?name="+name, s.readKey, nil)
+	r := s.do("GET", "/roles?name="+url.QueryEscape(name), key, nil)
 	wantStatus(s.t, r, http.StatusOK)
 	var list struct {
 		Results []struct{ ID, Name string } `json:"results"`

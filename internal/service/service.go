@@ -9,7 +9,6 @@
 package service
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -50,14 +49,4 @@ func New(cfg Config) *Service {
 		s.now = time.Now
 	}
 	return s
-}
-
-// Store returns the store the service runs on, for callers (such as health
-// checks) that need nothing but the connection.
-func (s *Service) Store() roster.Store { return s.store }
-
-// Ping reports whether the store answers.
-func (s *Service) Ping(ctx context.Context) error {
-	_, err := s.store.Partner(ctx, roster.DefaultPartnerID)
-	return err
 }

@@ -75,11 +75,7 @@ func (a *api) createRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.CreateRole(r.Context(), actor(r), in)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toRoleJSON(role))
-	return nil
+	return reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) getRole(w http.ResponseWriter, r *http.Request) error {
@@ -88,11 +84,7 @@ func (a *api) getRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.Role(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toRoleJSON(role))
-	return nil
+	return reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) updateRole(w http.ResponseWriter, r *http.Request) error {
@@ -105,11 +97,7 @@ func (a *api) updateRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.UpdateRole(r.Context(), actor(r), id, in)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toRoleJSON(role))
-	return nil
+	return reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) deleteRole(w http.ResponseWriter, r *http.Request) error {

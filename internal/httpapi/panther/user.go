@@ -105,11 +105,7 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.svc.CreateUser(r.Context(), actor(r), service.NewUser{
 		Email: *p.Email, GivenName: *p.GivenName, FamilyName: *p.FamilyName, Role: *p.Role,
 	})
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toUserJSON(u))
-	return nil
+	return reply(w, u, err, toUserJSON)
 }
 
 func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
@@ -118,11 +114,7 @@ func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := a.svc.User(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toUserJSON(u))
-	return nil
+	return reply(w, u, err, toUserJSON)
 }
 
 func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
@@ -135,11 +127,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := a.svc.UpdateUser(r.Context(), actor(r), id, p)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, toUserJSON(u))
-	return nil
+	return reply(w, u, err, toUserJSON)
 }
 
 func (a *api) deleteUser(w http.ResponseWriter, r *http.Request) error {
