@@ -290,7 +290,7 @@ func (s *testServer) store() roster.Store {
 	return st
 }
 
-// snapshot is every user and role of the first partners, to prove a failed
+// snapshot is every user, role and group of the first partners, to prove a failed
 // request changed nothing.
 func (s *testServer) snapshot(st roster.Store) string {
 	s.t.Helper()
@@ -305,7 +305,11 @@ func (s *testServer) snapshot(st roster.Store) string {
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "%d users %+v\nroles %+v\n", pid, users, roles)
+		groups, err := st.Groups(ctx, pid, roster.GroupFilter{})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%d users %+v\nroles %+v\ngroups %+v\n", pid, users, roles, groups)
 	}
 	return b.String()
 }

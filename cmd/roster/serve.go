@@ -14,6 +14,8 @@ import (
 
 	"github.com/roster-dev/roster/internal/apidoc"
 	"github.com/roster-dev/roster/internal/httpapi"
+	"github.com/roster-dev/roster/internal/httpapi/aam"
+	"github.com/roster-dev/roster/internal/httpapi/oauth"
 	"github.com/roster-dev/roster/internal/httpapi/panther"
 	"github.com/roster-dev/roster/internal/mail"
 	"github.com/roster-dev/roster/internal/service"
@@ -80,6 +82,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}()
 
 	svc := service.New(service.Config{Store: st, Mail: queue, Log: log})
+	go sweepTokens(ctx, svc, log)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
@@ -89,6 +92,27 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		cfg.ready(ln.Addr().String())
 	}
 	return httpapi.Serve(ctx, ln, newHandler(svc, log), log)
+}
+
+// tokenSweepInterval is how often expired tokens are removed.
+const tokenSweepInterval = 10 * time.Minute
+
+// sweepTokens removes expired tokens until ctx ends.
+func sweepTokens(ctx context.Context, svc *service.Service, log *slog.Logger) {
+	t := time.NewTicker(tokenSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := svc.SweepTokens(ctx); err != nil {
+				log.Error("sweeping expired tokens", "err", err)
+			} else if n > 0 {
+				log.Info("swept expired tokens", "count", n)
+			}
+		}
+	}
 }
 
 // newSender picks SMTP when --smtp is set, the log otherwise.
@@ -108,6 +132,8 @@ func newSender(cfg serveConfig, log *slog.Logger) (mail.Sender, error) {
 func newHandler(svc *service.Service, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	panther.Mount(mux, svc, log)
+	aam.Mount(mux, svc, log)
+	oauth.Mount(mux, svc, log)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -87,3 +87,14 @@ func MessageBody(_ int, message string) any {
 		Message string `json:"message"`
 	}{message}
 }
+
+// Reply writes wire(v) as a 200 answer, unless err is set, in which case
+// it returns err for the adapter to write. It is the common tail of a
+// handler that fetches or changes one thing.
+func Reply[T, W any](w http.ResponseWriter, v T, err error, wire func(T) W) error {
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, wire(v))
+	return nil
+}

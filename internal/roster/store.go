@@ -1,6 +1,9 @@
 package roster
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store persists Roster's data. Every method that reads or writes a
 // partner's data takes the partner id and touches nothing outside it: the
@@ -50,24 +53,74 @@ type Store interface {
 
 	// CreateUser inserts u and sets its ID, CreatedAt and UpdatedAt; u.Role
 	// is filled in from u.Role.ID. EConflict if the e-mail or username is
-	// taken in the partner (case-insensitive); EInvalid if the role is not
-	// the partner's.
+	// taken in the partner (case-insensitive); EInvalid if the role or a
+	// group is not the partner's.
 	CreateUser(ctx context.Context, u *User) error
 	// User returns one user with its role. ENotFound.
 	User(ctx context.Context, partnerID, id int64) (User, error)
 	// UserByEmail returns the user with that e-mail (case-insensitive). ENotFound.
 	UserByEmail(ctx context.Context, partnerID int64, email string) (User, error)
-	// Users returns the partner's users matching f, in ascending id order.
+	// Users returns the partner's users matching f, in f's order (ascending
+	// id by default).
 	Users(ctx context.Context, partnerID int64, f UserFilter) ([]User, error)
 	// UpdateUser stores every field of u except ID, PartnerID and CreatedAt,
 	// sets UpdatedAt and refills u.Role. ENotFound; EConflict and EInvalid
 	// as CreateUser.
 	UpdateUser(ctx context.Context, u *User) error
-	// DeleteUser removes one user. ENotFound.
+	// DeleteUser removes one user with its memberships, tokens and password
+	// history. ENotFound.
 	DeleteUser(ctx context.Context, partnerID, id int64) error
 	// ActiveAdminCount returns how many ACTIVE users of the partner have a
 	// role that grants UserModify.
 	ActiveAdminCount(ctx context.Context, partnerID int64) (int, error)
+	// CountUsers returns how many users match f, ignoring its AfterID,
+	// Offset and Limit.
+	CountUsers(ctx context.Context, partnerID int64, f UserFilter) (int, error)
+	// EachUser calls fn for every user matching f, in f's order, without
+	// holding them all in memory. fn's error stops the walk and is returned.
+	EachUser(ctx context.Context, partnerID int64, f UserFilter, fn func(User) error) error
+	// UsersByLogin returns the users, of any partner, whose username or
+	// e-mail is login (case-insensitive), in id order, at most limit of them
+	// (none when limit < 1). It is the
+	// one user lookup not scoped to a partner: sign-in names no partner.
+	UsersByLogin(ctx context.Context, login string, limit int) ([]User, error)
+	// PasswordHistory returns the user's last n password hashes, newest
+	// first; nothing for a user not of the partner.
+	PasswordHistory(ctx context.Context, partnerID, userID int64, n int) ([]string, error)
+	// AddPasswordHistory records a password hash the user has had.
+	// ENotFound if the user is not the partner's.
+	AddPasswordHistory(ctx context.Context, partnerID, userID int64, hash string) error
+
+	// CreateGroup inserts g with its members and sets its ID, CreatedAt
+	// and UpdatedAt. EConflict if the partner has a group of that name
+	// (case-insensitive); EInvalid if a member is not the partner's user.
+	CreateGroup(ctx context.Context, g *Group) error
+	// Group returns one group with its members. ENotFound.
+	Group(ctx context.Context, partnerID, id int64) (Group, error)
+	// Groups returns the partner's groups matching f, with their members.
+	Groups(ctx context.Context, partnerID int64, f GroupFilter) ([]Group, error)
+	// CountGroups returns how many groups match f, ignoring Offset and Limit.
+	CountGroups(ctx context.Context, partnerID int64, f GroupFilter) (int, error)
+	// UpdateGroup stores g's name, description and members and sets
+	// UpdatedAt. ENotFound; EConflict and EInvalid as CreateGroup.
+	UpdateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup removes one group and its memberships, never its users.
+	// ENotFound.
+	DeleteGroup(ctx context.Context, partnerID, id int64) error
+
+	// CreateToken inserts t and sets its ID and CreatedAt. EInvalid if the
+	// user is not the partner's; EConflict if the hash exists already.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns the token with that hash, expired or not. ENotFound.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// DeleteToken removes one token. ENotFound if it is already gone, so
+	// that of two callers racing to use a refresh token only one wins.
+	DeleteToken(ctx context.Context, partnerID, id int64) error
+	// DeleteUserTokens removes every token of the user.
+	DeleteUserTokens(ctx context.Context, partnerID, userID int64) error
+	// DeleteExpiredTokens removes every token that expired before the
+	// given time and returns how many.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
 
 	// CreateAPIKey inserts k and sets its ID and CreatedAt. EConflict if the
 	// hash exists already.

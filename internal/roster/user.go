@@ -58,13 +58,35 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       *time.Time
+	// Groups are the ids of the partner's groups the user belongs to, in
+	// ascending order. Writes replace the user's memberships with them.
+	Groups []int64
+	// FailedSignIns counts the current run of failed sign-ins, which began
+	// at FailedSince; a successful sign-in clears both.
+	FailedSignIns int
+	FailedSince   *time.Time
 }
 
 // IsActiveAdmin reports whether the user counts towards the partner's
 // "at least one admin" invariant.
 func (u User) IsActiveAdmin() bool { return u.State == StateActive && u.Role.IsAdmin() }
 
-// UserFilter selects users of one partner, in ascending id order.
+// UserSort names the order of a user list. Every order ends with the id,
+// so that it is total.
+type UserSort string
+
+// The user orders.
+const (
+	SortByID         UserSort = "" // ascending id, the default
+	SortByUsername   UserSort = "username"
+	SortByEmail      UserSort = "email"
+	SortByGivenName  UserSort = "givenName"
+	SortByFamilyName UserSort = "familyName"
+	SortByState      UserSort = "state"
+	SortByCreatedAt  UserSort = "createdAt"
+)
+
+// UserFilter selects users of one partner, by default in ascending id order.
 type UserFilter struct {
 	// Email, when set, selects the one user with that e-mail
 	// (case-insensitive) and every other field is ignored.
@@ -78,8 +100,19 @@ type UserFilter struct {
 	IncludeInactive bool
 	// SignIn, when set, returns only users in that sign-in state.
 	SignIn SignInState
+	// GroupIDs, when non-empty, returns only users in any of these groups.
+	GroupIDs []int64
+	// Search is a case-insensitive substring of the username, given name,
+	// family name, full name or e-mail (Audience Manager's search).
+	Search string
+	// SortBy and Descending order the result; AfterID needs SortByID
+	// ascending.
+	SortBy     UserSort
+	Descending bool
 	// AfterID starts the page after this id (keyset pagination).
 	AfterID int64
+	// Offset skips this many users first (Audience Manager's page numbers).
+	Offset int
 	// Limit is the most users to return; 0 means no limit.
 	Limit int
 }

@@ -47,8 +47,8 @@ func (s *Service) Users(ctx context.Context, a Actor, q UserQuery) (UserPage, er
 		users, err := s.store.Users(ctx, a.PartnerID, roster.UserFilter{Email: f.Email, Limit: 1})
 		return UserPage{Users: users}, err
 	}
-	if len(f.IDs) > maxIDsPerQuery {
-		return UserPage{}, roster.Errorf(roster.EInvalid, "at most %d ids may be asked for at once", maxIDsPerQuery)
+	if err := checkFilter(f); err != nil {
+		return UserPage{}, err
 	}
 	if q.Limit == 0 {
 		q.Limit = MaxPageSize
@@ -157,4 +157,47 @@ func (s *Service) cursorSecret(ctx context.Context) ([]byte, error) {
 	}
 	s.cursorKey = key
 	return key, nil
+}
+
+// maxSearchLen bounds a search string; no name or e-mail is longer.
+const maxSearchLen = 256
+
+// checkFilter bounds the parts of a user filter a client controls.
+func checkFilter(f roster.UserFilter) error {
+	if len(f.IDs) > maxIDsPerQuery || len(f.GroupIDs) > maxIDsPerQuery {
+		return roster.Errorf(roster.EInvalid, "at most %d ids may be asked for at once", maxIDsPerQuery)
+	}
+	if len(f.Search) > maxSearchLen || len(f.Contains) > maxSearchLen {
+		return roster.Errorf(roster.EInvalid, "a search string may be at most %d bytes", maxSearchLen)
+	}
+	return nil
+}
+
+// FindUsers returns the actor's partner's users matching f, in f's order,
+// from f.Offset for f.Limit, and how many match in all.
+func (s *Service) FindUsers(ctx context.Context, a Actor, f roster.UserFilter) ([]roster.User, int, error) {
+	if err := require(a, roster.PermUserRead); err != nil {
+		return nil, 0, err
+	}
+	if err := checkFilter(f); err != nil {
+		return nil, 0, err
+	}
+	users, err := s.store.Users(ctx, a.PartnerID, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := s.store.CountUsers(ctx, a.PartnerID, f)
+	return users, total, err
+}
+
+// EachUser calls fn for every user of the actor's partner matching f,
+// without holding them all in memory.
+func (s *Service) EachUser(ctx context.Context, a Actor, f roster.UserFilter, fn func(roster.User) error) error {
+	if err := require(a, roster.PermUserRead); err != nil {
+		return err
+	}
+	if err := checkFilter(f); err != nil {
+		return err
+	}
+	return s.store.EachUser(ctx, a.PartnerID, f, fn)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func newTestService(t *testing.T) *Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(Config{Store: st, Mail: mail.LogSender{}})
+	return New(Config{Store: st, Mail: mail.LogSender{Log: slog.New(slog.DiscardHandler)}})
 }
 
 var (

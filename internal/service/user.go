@@ -1,7 +1,9 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,16 +22,47 @@ type NewUser struct {
 	Title      *string
 	Phone      *string
 	Role       RoleRef
+	Groups     []int64
+	State      roster.AccountState // "" means ACTIVE
+	// Password, when set, is the user's own: they start CONFIRMED and get
+	// no invitation. Without it they are invited with a temporary one.
+	Password string
 }
 
-// UserPatch changes some fields of a user; nil fields stay as they are.
+// Nullable is a field a client may set to a value, set to null, or leave
+// out (Set false).
+type Nullable struct {
+	Set   bool
+	Value *string
+}
+
+// UserPatch changes some fields of a user; nil (or unset) fields stay as
+// they are.
 type UserPatch struct {
 	Email      *string
 	GivenName  *string
 	FamilyName *string
 	Username   *string
+	Title      Nullable
+	Phone      Nullable
 	Role       *RoleRef
-	State      *roster.AccountState
+	// IsAdmin true gives a user who is not an admin the Admin role; false
+	// gives an admin the Analyst role (PRODUCT.md's isAdmin rule).
+	IsAdmin *bool
+	Groups  *[]int64
+	State   *roster.AccountState
+}
+
+// maxGroupsPerUser bounds one user's memberships in one write.
+const maxGroupsPerUser = 1000
+
+// checkState accepts the three account states.
+func checkState(st roster.AccountState) error {
+	switch st {
+	case roster.StateActive, roster.StateInactive, roster.StateLocked:
+		return nil
+	}
+	return roster.Errorf(roster.EInvalid, "status must be ACTIVE, INACTIVE or LOCKED, not %q", st)
 }
 
 // CreateUser adds a user to the actor's partner and invites them: the user
@@ -48,8 +81,8 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		Username:   strings.TrimSpace(in.Username),
 		Title:      in.Title,
 		Phone:      in.Phone,
-		State:      roster.StateActive,
-		SignIn:     roster.SignInForceChange,
+		Groups:     in.Groups,
+		State:      cmp.Or(in.State, roster.StateActive),
 	}
 	if u.Username == "" {
 		u.Username = u.Email
@@ -57,10 +90,21 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 	if err := validateUser(&u); err != nil {
 		return roster.User{}, err
 	}
-	password := newPassword()
-	u.PasswordHash = hashGenerated(password)
-	expires := s.now().UTC().Add(TempPasswordTTL)
-	u.PasswordExpiresAt = &expires
+	if err := checkState(u.State); err != nil {
+		return roster.User{}, err
+	}
+	temporary := in.Password == ""
+	if temporary {
+		in.Password = newPassword()
+		u.SignIn, u.PasswordHash = roster.SignInForceChange, hashGenerated(in.Password)
+		expires := s.now().UTC().Add(TempPasswordTTL)
+		u.PasswordExpiresAt = &expires
+	} else {
+		if err := checkPolicy(u, in.Password); err != nil {
+			return roster.User{}, err
+		}
+		u.SignIn, u.PasswordHash = roster.SignInConfirmed, hashPassword(in.Password)
+	}
 
 	err := s.store.Tx(ctx, func(tx roster.Store) error {
 		role, err := resolveRole(ctx, tx, a.PartnerID, in.Role)
@@ -71,12 +115,20 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		if err := checkUnique(ctx, tx, u, 0); err != nil {
 			return err
 		}
-		return conflictMessage(tx.CreateUser(ctx, &u))
+		if err := conflictMessage(tx.CreateUser(ctx, &u)); err != nil {
+			return err
+		}
+		if temporary {
+			return nil
+		}
+		return tx.AddPasswordHistory(ctx, u.PartnerID, u.ID, u.PasswordHash)
 	})
 	if err != nil {
 		return roster.User{}, err
 	}
-	s.sendInvitation(ctx, u, password)
+	if temporary {
+		s.sendInvitation(ctx, u, in.Password)
+	}
 	return u, nil
 }
 
@@ -90,6 +142,19 @@ func validateUser(u *roster.User) error {
 	}
 	if err := checkText("familyName", u.FamilyName, maxNameLen, true); err != nil {
 		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"title", u.Title}, {"phoneNumber", u.Phone}} {
+		if f.v != nil {
+			if err := checkText(f.name, *f.v, maxNameLen, false); err != nil {
+				return err
+			}
+		}
+	}
+	if len(u.Groups) > maxGroupsPerUser {
+		return roster.Errorf(roster.EInvalid, "a user may be in at most %d groups", maxGroupsPerUser)
 	}
 	return checkUsername(u.Username)
 }
@@ -143,8 +208,16 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, p UserPatch
 		if err := s.applyPatch(ctx, tx, &u, p); err != nil {
 			return err
 		}
+		if old.State != roster.StateActive && u.State == roster.StateActive {
+			u.FailedSignIns, u.FailedSince = 0, nil // an admin's unlock
+		}
 		if err := tx.UpdateUser(ctx, &u); err != nil {
 			return conflictMessage(err)
+		}
+		if old.State == roster.StateActive && u.State != roster.StateActive {
+			if err := tx.DeleteUserTokens(ctx, u.PartnerID, u.ID); err != nil {
+				return err
+			}
 		}
 		if old.IsActiveAdmin() && !u.IsActiveAdmin() {
 			return keepsAnAdmin(ctx, tx, a.PartnerID)
@@ -170,14 +243,33 @@ func (s *Service) applyPatch(ctx context.Context, tx roster.Store, u *roster.Use
 	set(&u.GivenName, p.GivenName)
 	set(&u.FamilyName, p.FamilyName)
 	set(&u.Username, p.Username)
+	if p.Title.Set {
+		u.Title = p.Title.Value
+	}
+	if p.Phone.Set {
+		u.Phone = p.Phone.Value
+	}
+	if p.Groups != nil {
+		u.Groups = *p.Groups
+	}
 	if p.State != nil {
+		if err := checkState(*p.State); err != nil {
+			return err
+		}
 		u.State = *p.State
 	}
 	if err := validateUser(u); err != nil {
 		return err
 	}
-	if p.Role != nil {
-		role, err := resolveRole(ctx, tx, u.PartnerID, *p.Role)
+	ref := p.Role
+	if p.IsAdmin != nil && *p.IsAdmin != u.Role.IsAdmin() {
+		ref = &RoleRef{Name: roster.RoleAnalyst}
+		if *p.IsAdmin {
+			ref = &RoleRef{Name: roster.RoleAdmin}
+		}
+	}
+	if ref != nil {
+		role, err := resolveRole(ctx, tx, u.PartnerID, *ref)
 		if err != nil {
 			return err
 		}
@@ -189,26 +281,50 @@ func (s *Service) applyPatch(ctx context.Context, tx roster.Store, u *roster.Use
 // DeleteUser removes one user of the actor's partner. Nobody deletes
 // themselves, and the partner's last active admin stays.
 func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
+	return s.DeleteUsers(ctx, a, []int64{id})
+}
+
+// maxBulk bounds one bulk request.
+const maxBulk = 1000
+
+// DeleteUsers removes users of the actor's partner, all or none: one
+// unknown id, the actor's own id, or the removal of the last active admin
+// and nothing is deleted.
+func (s *Service) DeleteUsers(ctx context.Context, a Actor, ids []int64) error {
 	if err := require(a, roster.PermUserModify); err != nil {
 		return err
 	}
-	if a.UserID != 0 && a.UserID == id {
+	if len(ids) > maxBulk {
+		return roster.Errorf(roster.EInvalid, "at most %d ids may be deleted at once", maxBulk)
+	}
+	if a.UserID != 0 && slices.Contains(ids, a.UserID) {
 		return roster.Errorf(roster.EConflict, "you cannot delete yourself")
 	}
 	return s.store.Tx(ctx, func(tx roster.Store) error {
 		if err := tx.LockPartner(ctx, a.PartnerID); err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, a.PartnerID, id)
-		if err != nil {
-			return err
+		adminGone := false
+		for _, id := range dedupe(ids) {
+			u, err := tx.User(ctx, a.PartnerID, id)
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteUser(ctx, a.PartnerID, id); err != nil {
+				return err
+			}
+			adminGone = adminGone || u.IsActiveAdmin()
 		}
-		if err := tx.DeleteUser(ctx, a.PartnerID, id); err != nil {
-			return err
-		}
-		if u.IsActiveAdmin() {
+		if adminGone {
 			return keepsAnAdmin(ctx, tx, a.PartnerID)
 		}
 		return nil
 	})
+}
+
+// dedupe returns ids sorted without repeats.
+func dedupe(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -103,12 +103,3 @@ func actor(r *http.Request) service.Actor {
 func pathID(r *http.Request) (int64, error) {
 	return httpapi.ParseID(r.PathValue("id"))
 }
-
-// reply writes v, in its wire form, as a 200 answer, unless err is set.
-func reply[T, W any](w http.ResponseWriter, v T, err error, wire func(T) W) error {
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, wire(v))
-	return nil
-}

@@ -75,7 +75,7 @@ func (a *api) createRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.CreateRole(r.Context(), actor(r), in)
-	return reply(w, role, err, toRoleJSON)
+	return httpapi.Reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) getRole(w http.ResponseWriter, r *http.Request) error {
@@ -84,7 +84,7 @@ func (a *api) getRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.Role(r.Context(), actor(r), id)
-	return reply(w, role, err, toRoleJSON)
+	return httpapi.Reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) updateRole(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +97,7 @@ func (a *api) updateRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role, err := a.svc.UpdateRole(r.Context(), actor(r), id, in)
-	return reply(w, role, err, toRoleJSON)
+	return httpapi.Reply(w, role, err, toRoleJSON)
 }
 
 func (a *api) deleteRole(w http.ResponseWriter, r *http.Request) error {

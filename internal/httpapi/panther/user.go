@@ -105,7 +105,7 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.svc.CreateUser(r.Context(), actor(r), service.NewUser{
 		Email: *p.Email, GivenName: *p.GivenName, FamilyName: *p.FamilyName, Role: *p.Role,
 	})
-	return reply(w, u, err, toUserJSON)
+	return httpapi.Reply(w, u, err, toUserJSON)
 }
 
 func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
@@ -114,7 +114,7 @@ func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := a.svc.User(r.Context(), actor(r), id)
-	return reply(w, u, err, toUserJSON)
+	return httpapi.Reply(w, u, err, toUserJSON)
 }
 
 func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
@@ -127,7 +127,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := a.svc.UpdateUser(r.Context(), actor(r), id, p)
-	return reply(w, u, err, toUserJSON)
+	return httpapi.Reply(w, u, err, toUserJSON)
 }
 
 func (a *api) deleteUser(w http.ResponseWriter, r *http.Request) error {
@@ -141,9 +141,6 @@ func (a *api) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
-
-// maxContainsLen bounds the search string; no name or e-mail is longer.
-const maxContainsLen = 256
 
 func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q, err := parseListUsers(r)
@@ -186,9 +183,6 @@ func parseListUsers(r *http.Request) (service.UserQuery, error) {
 	q.Limit = int(limit)
 	if q.Filter.Contains, err = qs.String("contains"); err != nil {
 		return q, err
-	}
-	if len(q.Filter.Contains) > maxContainsLen {
-		return q, roster.Errorf(roster.EInvalid, "contains is longer than %d bytes", maxContainsLen)
 	}
 	if q.Filter.IDs, err = qs.IDs("id", "ids"); err != nil {
 		return q, err

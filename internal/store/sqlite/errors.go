@@ -26,7 +26,7 @@ func writeError(err error, op, noun string) error {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return roster.Errorf(roster.EConflict, "%s already exists", noun)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return roster.Errorf(roster.EInvalid, "%s refers to a partner or role that does not exist", noun)
+		return roster.Errorf(roster.EInvalid, "%s refers to a partner, role or user that does not exist", noun)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

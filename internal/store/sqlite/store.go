@@ -148,7 +148,14 @@ func (s *Store) Close() error {
 // SQLITE_BUSY when another process wrote in between, and the busy handler
 // cannot help with that. Called on the Store inside Tx, it runs fn in the
 // same transaction.
-func (s *Store) Tx(ctx context.Context, fn func(tx roster.Store) error) (err error) {
+func (s *Store) Tx(ctx context.Context, fn func(tx roster.Store) error) error {
+	return s.transact(ctx, func(tx *Store) error { return fn(tx) })
+}
+
+// transact is Tx for the store's own use: a write of several statements
+// (a user and its memberships) runs in it so that it is all or nothing,
+// inside the caller's transaction if there is one.
+func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err error) {
 	if s.tx != nil {
 		return fn(s)
 	}
@@ -244,4 +251,19 @@ func fromDBNull(ns sql.NullInt64) *time.Time {
 // placeholders returns n comma-separated "?", for an IN list.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// limitOffset returns the LIMIT clause, with its arguments, for a page of
+// limit rows (0 for all) after skipping offset. SQLite takes OFFSET only
+// after a LIMIT, and LIMIT -1 means none.
+func limitOffset(limit, offset int) (string, []any) {
+	switch {
+	case offset > 0 && limit > 0:
+		return ` LIMIT ? OFFSET ?`, []any{limit, offset}
+	case offset > 0:
+		return ` LIMIT -1 OFFSET ?`, []any{offset}
+	case limit > 0:
+		return ` LIMIT ?`, []any{limit}
+	}
+	return "", nil
 }

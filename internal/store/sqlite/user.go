@@ -10,40 +10,62 @@ import (
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// selectUsers reads users with their role, for scanUser.
+// selectUsers reads users with their role and memberships, for scanUser.
+// The memberships come from a correlated subquery, so that a list of users
+// costs one query however long it is, and EachUser can stream it.
 const selectUsers = `SELECT u.id, u.partner_id, u.username, u.email, u.given_name, u.family_name,
 	u.title, u.phone, u.state, u.sign_in, u.password_hash, u.password_expires_at,
-	u.created_at, u.updated_at, u.last_login_at, ` + roleColumns + `
+	u.created_at, u.updated_at, u.last_login_at, u.failed_sign_ins, u.failed_since,
+	(SELECT group_concat(ug.group_id)
+	 FROM user_groups ug WHERE ug.user_id = u.id), ` + roleColumns + `
 	FROM users u JOIN roles r ON r.id = u.role_id`
 
-// CreateUser inserts u and sets its ID, CreatedAt and UpdatedAt, and fills
-// u.Role from u.Role.ID. EConflict if the e-mail or username is taken in the
-// partner, case-insensitively; EInvalid if the role is not the partner's.
+// CreateUser inserts u with its memberships and sets its ID, CreatedAt and
+// UpdatedAt; it fills u.Role from u.Role.ID and sets u.Groups to the stored
+// set (sorted, without duplicates). EConflict if the e-mail or username is
+// taken in the partner, case-insensitively; EInvalid if the role or a group
+// is not the partner's.
+//
+// Every check that can refuse the call runs before the first write, so a
+// refused call leaves nothing behind even inside a caller's Tx that goes on
+// to commit.
 func (s *Store) CreateUser(ctx context.Context, u *roster.User) error {
-	q := s.writer()
-	r, err := userRole(ctx, q, u)
+	groups := idSet(u.Groups)
+	var (
+		r   roster.Role
+		id  int64
+		now = s.timestamp()
+	)
+	err := s.transact(ctx, func(tx *Store) error {
+		q := tx.writer()
+		var err error
+		if r, err = checkUserRefs(ctx, q, u, groups); err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `
+			INSERT INTO users (partner_id, username, username_norm, email, email_norm,
+			                   given_name, given_norm, family_name, family_norm, title, phone,
+			                   role_id, state, sign_in, password_hash, password_expires_at,
+			                   created_at, updated_at, last_login_at, failed_sign_ins,
+			                   failed_since, search)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.PartnerID, u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email),
+			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
+			u.Title, u.Phone, r.ID, u.State, u.SignIn, u.PasswordHash, toDBPtr(u.PasswordExpiresAt),
+			toDB(now), toDB(now), toDBPtr(u.LastLoginAt), u.FailedSignIns,
+			toDBPtr(u.FailedSince), search(u))
+		if err != nil {
+			return writeError(err, "create user", "user")
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("sqlite: create user: %w", err)
+		}
+		return setUserGroups(ctx, q, u.PartnerID, id, groups)
+	})
 	if err != nil {
 		return err
 	}
-	now := s.timestamp()
-	res, err := q.ExecContext(ctx, `
-		INSERT INTO users (partner_id, username, username_norm, email, email_norm,
-		                   given_name, family_name, title, phone, role_id, state, sign_in,
-		                   password_hash, password_expires_at, created_at, updated_at,
-		                   last_login_at, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.PartnerID, u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email),
-		u.GivenName, u.FamilyName, u.Title, u.Phone, r.ID, u.State, u.SignIn,
-		u.PasswordHash, toDBPtr(u.PasswordExpiresAt), toDB(now), toDB(now),
-		toDBPtr(u.LastLoginAt), search(u))
-	if err != nil {
-		return writeError(err, "create user", "user")
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
-	}
-	u.ID, u.CreatedAt, u.UpdatedAt, u.Role = id, now, now, r
+	u.ID, u.CreatedAt, u.UpdatedAt, u.Role, u.Groups = id, now, now, r, groups
 	return nil
 }
 
@@ -76,97 +98,47 @@ func (s *Store) UserByEmail(ctx context.Context, partnerID int64, email string) 
 	return u, nil
 }
 
-// Users returns the partner's users matching f, in ascending id order.
-func (s *Store) Users(ctx context.Context, partnerID int64, f roster.UserFilter) ([]roster.User, error) {
-	query, args := usersQuery(partnerID, f)
-	rows, err := s.reader().QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: users: %w", err)
-	}
-	defer rows.Close()
-	var us []roster.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: users: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: users: %w", err)
-	}
-	return us, nil
-}
-
-// usersQuery builds the query for Users. Every value is a bound parameter.
-func usersQuery(partnerID int64, f roster.UserFilter) (string, []any) {
-	where := []string{"u.partner_id = ?"}
-	args := []any{partnerID}
-	if f.Email != "" {
-		// The domain says an e-mail filter overrides every other field.
-		where = append(where, "u.email_norm = ?")
-		args = append(args, strings.ToLower(f.Email))
-		return selectUsers + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY u.id`, args
-	}
-	if len(f.IDs) > 0 {
-		where = append(where, "u.id IN ("+placeholders(len(f.IDs))+")")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
-	}
-	if f.Contains != "" {
-		// instr, not LIKE: the needle's % and _ stay literal without escaping.
-		where = append(where, "instr(u.search, ?) > 0")
-		args = append(args, strings.ToLower(f.Contains))
-	}
-	if !f.IncludeInactive {
-		where = append(where, "u.state <> ?")
-		args = append(args, roster.StateInactive)
-	}
-	if f.SignIn != "" {
-		where = append(where, "u.sign_in = ?")
-		args = append(args, f.SignIn)
-	}
-	if f.AfterID > 0 {
-		where = append(where, "u.id > ?")
-		args = append(args, f.AfterID)
-	}
-	query := selectUsers + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY u.id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
-	return query, args
-}
-
 // UpdateUser stores every field of u except ID, PartnerID and CreatedAt,
-// sets UpdatedAt and refills u.Role. ENotFound; EConflict and EInvalid as
-// CreateUser.
+// replaces the user's memberships with u.Groups, sets UpdatedAt, refills
+// u.Role and sets u.Groups to the stored set. ENotFound; EConflict and
+// EInvalid as CreateUser, and like it, a refused call writes nothing.
 func (s *Store) UpdateUser(ctx context.Context, u *roster.User) error {
-	q := s.writer()
-	r, err := userRole(ctx, q, u)
+	groups := idSet(u.Groups)
+	var (
+		r   roster.Role
+		now = s.timestamp()
+	)
+	err := s.transact(ctx, func(tx *Store) error {
+		q := tx.writer()
+		var err error
+		if r, err = checkUserRefs(ctx, q, u, groups); err != nil {
+			return err
+		}
+		res, err := q.ExecContext(ctx, `
+			UPDATE users SET username = ?, username_norm = ?, email = ?, email_norm = ?,
+			                 given_name = ?, given_norm = ?, family_name = ?, family_norm = ?,
+			                 title = ?, phone = ?, role_id = ?, state = ?, sign_in = ?,
+			                 password_hash = ?, password_expires_at = ?, updated_at = ?,
+			                 last_login_at = ?, failed_sign_ins = ?, failed_since = ?, search = ?
+			WHERE partner_id = ? AND id = ?`,
+			u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email),
+			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
+			u.Title, u.Phone, r.ID, u.State, u.SignIn,
+			u.PasswordHash, toDBPtr(u.PasswordExpiresAt), toDB(now),
+			toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), search(u),
+			u.PartnerID, u.ID)
+		if err != nil {
+			return writeError(err, "update user", "user")
+		}
+		if err := oneRow(res, "user %d", u.ID); err != nil {
+			return err
+		}
+		return setUserGroups(ctx, q, u.PartnerID, u.ID, groups)
+	})
 	if err != nil {
 		return err
 	}
-	now := s.timestamp()
-	res, err := q.ExecContext(ctx, `
-		UPDATE users SET username = ?, username_norm = ?, email = ?, email_norm = ?,
-		                 given_name = ?, family_name = ?, title = ?, phone = ?, role_id = ?,
-		                 state = ?, sign_in = ?, password_hash = ?, password_expires_at = ?,
-		                 updated_at = ?, last_login_at = ?, search = ?
-		WHERE partner_id = ? AND id = ?`,
-		u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email),
-		u.GivenName, u.FamilyName, u.Title, u.Phone, r.ID,
-		u.State, u.SignIn, u.PasswordHash, toDBPtr(u.PasswordExpiresAt),
-		toDB(now), toDBPtr(u.LastLoginAt), search(u),
-		u.PartnerID, u.ID)
-	if err != nil {
-		return writeError(err, "update user", "user")
-	}
-	if err := oneRow(res, "user %d", u.ID); err != nil {
-		return err
-	}
-	u.UpdatedAt, u.Role = now, r
+	u.UpdatedAt, u.Role, u.Groups = now, r, groups
 	return nil
 }
 
@@ -196,15 +168,22 @@ func (s *Store) ActiveAdminCount(ctx context.Context, partnerID int64) (int, err
 	return n, nil
 }
 
-// userRole returns the role u.Role.ID names, read on q. EInvalid unless it
-// is a role of u's partner: the foreign key alone would accept another
-// partner's role.
-func userRole(ctx context.Context, q queryer, u *roster.User) (roster.Role, error) {
+// checkUserRefs returns the role u.Role.ID names, read on q, after checking
+// that it and every group in groups belong to u's partner. EInvalid
+// otherwise: the role's foreign key alone would accept another partner's
+// role.
+func checkUserRefs(ctx context.Context, q queryer, u *roster.User, groups []int64) (roster.Role, error) {
 	r, err := role(ctx, q, u.PartnerID, u.Role.ID)
 	if roster.ErrorCode(err) == roster.ENotFound {
 		return roster.Role{}, roster.Errorf(roster.EInvalid, "unknown role")
 	}
-	return r, err
+	if err != nil {
+		return roster.Role{}, err
+	}
+	if err := checkPartnerIDs(ctx, q, "groups", u.PartnerID, groups); err != nil {
+		return roster.Role{}, err
+	}
+	return r, nil
 }
 
 // search is what UserFilter.Contains looks in: the full name ("given
@@ -218,15 +197,15 @@ func search(u *roster.User) string {
 // scanUser reads a row of selectUsers.
 func scanUser(sc scanner) (roster.User, error) {
 	var (
-		u                roster.User
-		title, phone     sql.NullString
-		expires, login   sql.NullInt64
-		created, updated int64
-		rr               roleRow
+		u                     roster.User
+		title, phone, groups  sql.NullString
+		expires, login, since sql.NullInt64
+		created, updated      int64
+		rr                    roleRow
 	)
 	dest := append([]any{&u.ID, &u.PartnerID, &u.Username, &u.Email, &u.GivenName, &u.FamilyName,
 		&title, &phone, &u.State, &u.SignIn, &u.PasswordHash, &expires,
-		&created, &updated, &login}, rr.dest()...)
+		&created, &updated, &login, &u.FailedSignIns, &since, &groups}, rr.dest()...)
 	if err := sc.Scan(dest...); err != nil {
 		return roster.User{}, err
 	}
@@ -234,7 +213,10 @@ func scanUser(sc scanner) (roster.User, error) {
 	if err != nil {
 		return roster.User{}, fmt.Errorf("user %d: %w", u.ID, err)
 	}
-	u.Role = r
+	if u.Groups, err = parseIDs(groups); err != nil {
+		return roster.User{}, fmt.Errorf("user %d: groups: %w", u.ID, err)
+	}
+	u.Role, u.FailedSince = r, fromDBNull(since)
 	if title.Valid {
 		u.Title = &title.String
 	}

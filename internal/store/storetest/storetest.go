@@ -34,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"Roles", roleTests},
 		{"Users", userTests},
 		{"UserFilter", filterTests},
+		{"Groups", groupTests},
+		{"Tokens", tokenTests},
+		{"PasswordHistory", historyTests},
 		{"APIKeys", apiKeyTests},
 		{"Tx", txTests},
 		{"Secret", secretTests},
@@ -268,6 +271,9 @@ func diffUser(got, want roster.User) []string {
 	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
 	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)
 	d = append(d, diffTimePtr("LastLoginAt", got.LastLoginAt, want.LastLoginAt)...)
+	d = append(d, diffStrings("Groups", got.Groups, want.Groups)...)
+	d = append(d, diffField("FailedSignIns", got.FailedSignIns, want.FailedSignIns)...)
+	d = append(d, diffTimePtr("FailedSince", got.FailedSince, want.FailedSince)...)
 	return d
 }
 

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +23,10 @@ var userTests = []subtest{
 	{"InvalidUpdateToRoleOfAnotherPartner", userUpdateInvalidRole},
 	{"UpdateUnknownIsNotFound", userUpdateUnknown},
 	{"DeleteRemovesTheUser", userDelete},
+	{"DeleteRemovesMembershipsTokensAndHistory", userDeleteCascades},
+	{"GroupsAreStoredSortedWithoutDuplicates", userGroups},
+	{"InvalidGroupNotOfThePartner", userInvalidGroup},
+	{"UsersByLoginSearchesEveryPartner", userUsersByLogin},
 	{"IDsAreNeverReused", userIDsNeverReused},
 	{"ActiveAdminCountCountsActiveAdmins", userActiveAdminCount},
 }
@@ -69,6 +75,8 @@ func userRoundTrip(t *testing.T, s roster.Store) {
 			PasswordHash:      "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
 			PasswordExpiresAt: at("2031-02-03T04:05:06.123456789Z"),
 			LastLoginAt:       at("2024-12-31T23:59:59.999999Z"),
+			FailedSignIns:     4,
+			FailedSince:       at("2024-12-30T22:58:57.654321987Z"),
 		},
 		{
 			PartnerID: roster.DefaultPartnerID, Username: "inactive", Email: "inactive@example.com",
@@ -196,6 +204,8 @@ func userUpdate(t *testing.T, s roster.Store) {
 	u.PasswordHash = "$argon2id$new"
 	u.PasswordExpiresAt = at("2030-06-07T08:09:10.111111111Z")
 	u.LastLoginAt = at("2029-01-02T03:04:05.666666Z")
+	u.FailedSignIns = 2
+	u.FailedSince = at("2029-01-01T00:00:00.000001Z")
 	u.CreatedAt = created.CreatedAt.Add(-48 * time.Hour) // must be ignored
 	must(t, "UpdateUser", s.UpdateUser(ctx, &u))
 
@@ -217,6 +227,7 @@ func userUpdate(t *testing.T, s roster.Store) {
 
 	// Clearing the optional fields stores nil again.
 	got.Title, got.Phone, got.PasswordExpiresAt, got.LastLoginAt = nil, nil, nil, nil
+	got.FailedSignIns, got.FailedSince = 0, nil
 	got.Role = roster.Role{ID: analyst.ID}
 	must(t, "UpdateUser clearing", s.UpdateUser(ctx, &got))
 	want = got
@@ -355,4 +366,143 @@ func userActiveAdminCount(t *testing.T, s roster.Store) {
 
 	must(t, "DeleteUser", s.DeleteUser(ctx, roster.DefaultPartnerID, m.ID))
 	count("admin deleted", 0)
+}
+
+func userDeleteCascades(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	us := analysts(t, s, "member", 2)
+	ada, grace := us[0], us[1]
+	both := mustCreateGroup(t, s, roster.DefaultPartnerID, "Both", ada.ID, grace.ID)
+	adaOnly := mustCreateGroup(t, s, roster.DefaultPartnerID, "Ada only", ada.ID)
+	adaTokens := []roster.Token{
+		mustCreateToken(t, s, ada, roster.TokenAccess, "ada-access", time.Hour),
+		mustCreateToken(t, s, ada, roster.TokenRefresh, "ada-refresh", time.Hour),
+	}
+	graceToken := mustCreateToken(t, s, grace, roster.TokenRefresh, "grace-refresh", time.Hour)
+	must(t, "AddPasswordHistory", s.AddPasswordHistory(ctx, roster.DefaultPartnerID, ada.ID, "ada-old"))
+	must(t, "AddPasswordHistory", s.AddPasswordHistory(ctx, roster.DefaultPartnerID, grace.ID, "grace-old"))
+
+	must(t, "DeleteUser", s.DeleteUser(ctx, roster.DefaultPartnerID, ada.ID))
+	checkMembers(t, s, "group of both after DeleteUser", roster.DefaultPartnerID, both.ID, grace.ID)
+	checkMembers(t, s, "group of the deleted user", roster.DefaultPartnerID, adaOnly.ID)
+	for _, tok := range adaTokens {
+		_, err := s.TokenByHash(ctx, tok.Hash)
+		wantCode(t, "TokenByHash(deleted user's "+string(tok.Kind)+" token)", err, roster.ENotFound)
+	}
+	checkToken(t, "other user's token", mustToken(t, s, graceToken.Hash), graceToken)
+	checkNoHistory(t, s, "deleted user", roster.DefaultPartnerID, ada.ID)
+	checkHistory(t, s, "other user", roster.DefaultPartnerID, grace.ID, 10, "grace-old")
+}
+
+func userGroups(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	g1 := mustCreateGroup(t, s, roster.DefaultPartnerID, "One")
+	g2 := mustCreateGroup(t, s, roster.DefaultPartnerID, "Two")
+	g3 := mustCreateGroup(t, s, roster.DefaultPartnerID, "Three")
+	u := newUser(roster.DefaultPartnerID, mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst).ID, "ada")
+	u.Groups = []int64{g3.ID, g1.ID, g3.ID}
+	must(t, "CreateUser", s.CreateUser(ctx, u))
+	want := *u
+	want.Groups = []int64{g1.ID, g3.ID}
+	checkUser(t, "User after CreateUser", mustUser(t, s, roster.DefaultPartnerID, u.ID), want)
+	checkMembers(t, s, "One after CreateUser", roster.DefaultPartnerID, g1.ID, u.ID)
+	checkMembers(t, s, "Two after CreateUser", roster.DefaultPartnerID, g2.ID)
+	checkMembers(t, s, "Three after CreateUser", roster.DefaultPartnerID, g3.ID, u.ID)
+
+	// An update replaces the set.
+	upd := want
+	upd.Groups = []int64{g2.ID, g1.ID, g2.ID}
+	must(t, "UpdateUser", s.UpdateUser(ctx, &upd))
+	checkUserGroups(t, s, "User after UpdateUser", roster.DefaultPartnerID, u.ID, g1.ID, g2.ID)
+	checkMembers(t, s, "Two after UpdateUser", roster.DefaultPartnerID, g2.ID, u.ID)
+	checkMembers(t, s, "Three after UpdateUser", roster.DefaultPartnerID, g3.ID)
+	us, err := s.Users(ctx, roster.DefaultPartnerID, roster.UserFilter{IDs: []int64{u.ID}})
+	must(t, "Users", err)
+	if len(us) != 1 || !slices.Equal(us[0].Groups, []int64{g1.ID, g2.ID}) {
+		t.Errorf("Users lists %v, want the user in groups %v", us, []int64{g1.ID, g2.ID})
+	}
+
+	// An empty set, or none, clears it.
+	for _, empty := range [][]int64{{}, nil} {
+		upd.Groups = []int64{g1.ID}
+		must(t, "UpdateUser", s.UpdateUser(ctx, &upd))
+		upd.Groups = empty
+		must(t, "UpdateUser clearing the groups", s.UpdateUser(ctx, &upd))
+		checkUserGroups(t, s, fmt.Sprintf("User after UpdateUser(Groups %#v)", empty), roster.DefaultPartnerID, u.ID)
+		checkMembers(t, s, fmt.Sprintf("One after UpdateUser(Groups %#v)", empty), roster.DefaultPartnerID, g1.ID)
+	}
+}
+
+func userInvalidGroup(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	p2 := mustCreatePartnerWithRoles(t, s, "Other")
+	own := mustCreateGroup(t, s, roster.DefaultPartnerID, "Own")
+	theirs := mustCreateGroup(t, s, p2.ID, "Theirs")
+	role := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst)
+	invalid := [][]int64{{own.ID, theirs.ID}, {unknownID}}
+	for _, groups := range invalid {
+		u := newUser(roster.DefaultPartnerID, role.ID, "ada")
+		u.Groups = groups
+		wantCode(t, fmt.Sprintf("CreateUser in groups %v", groups), s.CreateUser(ctx, u), roster.EInvalid)
+	}
+	_, err := s.UserByEmail(ctx, roster.DefaultPartnerID, "ada@example.com")
+	wantCode(t, "UserByEmail after refused creates", err, roster.ENotFound)
+	checkMembers(t, s, "own group after refused creates", roster.DefaultPartnerID, own.ID)
+
+	g := newUser(roster.DefaultPartnerID, role.ID, "grace")
+	g.Groups = []int64{own.ID}
+	grace := mustCreateUser(t, s, g)
+	for _, groups := range invalid {
+		u := grace
+		u.GivenName = "Changed"
+		u.Groups = groups
+		wantCode(t, fmt.Sprintf("UpdateUser to groups %v", groups), s.UpdateUser(ctx, &u), roster.EInvalid)
+	}
+	checkUser(t, "grace after refused updates", mustUser(t, s, roster.DefaultPartnerID, grace.ID), grace)
+	checkMembers(t, s, "own group after refused updates", roster.DefaultPartnerID, own.ID, grace.ID)
+	checkMembers(t, s, "other partner's group", p2.ID, theirs.ID)
+}
+
+func userUsersByLogin(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartnerWithRoles(t, s, "Other")
+	r1 := mustRole(t, s, roster.DefaultPartnerID, roster.RoleAnalyst).ID
+	r2 := mustRole(t, s, p2.ID, roster.RoleAnalyst).ID
+	ada1 := mustCreateUser(t, s, newUser(roster.DefaultPartnerID, r1, "ada"))
+	l := newUser(roster.DefaultPartnerID, r1, "lovelace")
+	l.Email = "Countess@Example.org"
+	lovelace := mustCreateUser(t, s, l)
+	a := newUser(p2.ID, r2, "Ada")
+	a.Email, a.State = "ADA@example.com", roster.StateInactive // found whatever its state
+	ada2 := mustCreateUser(t, s, a)
+	o := newUser(p2.ID, r2, "countess@example.org") // partner 1's e-mail as a username
+	o.Email = "odd@example.com"
+	odd := mustCreateUser(t, s, o)
+	byID := map[int64]roster.User{ada1.ID: ada1, lovelace.ID: lovelace, ada2.ID: ada2, odd.ID: odd}
+
+	for _, tt := range []struct {
+		name, login string
+		limit       int
+		want        []int64
+	}{
+		{"username in both partners", "ada", 10, []int64{ada1.ID, ada2.ID}},
+		{"username in other case", "ADA", 10, []int64{ada1.ID, ada2.ID}},
+		{"e-mail in both partners", "ada@example.com", 10, []int64{ada1.ID, ada2.ID}},
+		{"e-mail in other case", "Ada@EXAMPLE.com", 10, []int64{ada1.ID, ada2.ID}},
+		{"limit", "ada", 1, []int64{ada1.ID}},
+		{"username only", "LOVELACE", 10, []int64{lovelace.ID}},
+		{"e-mail of one, username of another", "countess@example.ORG", 10, []int64{lovelace.ID, odd.ID}},
+		{"not a prefix", "ada@example", 10, nil},
+		{"not a substring", "love", 10, nil},
+		{"no wildcards", "%", 10, nil},
+		{"no single-character wildcards", "ad_", 10, nil},
+		{"unknown", "nobody@example.com", 10, nil},
+		{"empty", "", 10, nil},
+	} {
+		us, err := s.UsersByLogin(t.Context(), tt.login, tt.limit)
+		must(t, "UsersByLogin "+tt.name, err)
+		wantUserIDs(t, "UsersByLogin "+tt.name, us, tt.want...)
+		for _, u := range us {
+			checkUser(t, "UsersByLogin "+tt.name, u, byID[u.ID])
+		}
+	}
 }

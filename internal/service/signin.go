@@ -1,0 +1,225 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/internal/roster"
+)
+
+// Token lifetimes and the lockout policy. docs/SECURITY.md (and
+// docs/DECISIONS.md until then) explains the numbers.
+const (
+	AccessTokenTTL  = time.Hour
+	RefreshTokenTTL = 30 * 24 * time.Hour
+	// MaxFailedSignIns failures within FailureWindow lock the account, as
+	// Audience Manager does after five.
+	MaxFailedSignIns = 5
+	FailureWindow    = 15 * time.Minute
+	// maxLoginCandidates bounds how many accounts one login name can
+	// match across partners (the same e-mail in several partners).
+	maxLoginCandidates = 10
+)
+
+// Token prefixes, so that a leaked token is recognisable for what it is.
+const (
+	accessPrefix  = "rat_"
+	refreshPrefix = "rrt_"
+)
+
+// Tokens is what a successful sign-in or refresh hands out.
+type Tokens struct {
+	Access    string
+	Refresh   string
+	ExpiresIn time.Duration
+	User      roster.User
+}
+
+// errBadCredentials is the one answer for an unknown login, a wrong
+// password, a locked, inactive or expired account: from outside they look
+// the same, in body and in time (every attempt costs one argon2id).
+var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or password")
+
+// SignIn checks a login name (username or e-mail) and password and issues
+// an access and a refresh token. Failures count towards the lockout of the
+// accounts the login names; a successful sign-in clears the count and sets
+// the last sign-in time.
+func (s *Service) SignIn(ctx context.Context, login, password string) (Tokens, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || password == "" || len(login) > maxEmailLen || len(password) > 4*maxPasswordLen {
+		checkPassword("", password) // same cost as any other attempt
+		return Tokens{}, errBadCredentials
+	}
+	candidates, err := s.store.UsersByLogin(ctx, login, maxLoginCandidates)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if len(candidates) == 0 {
+		checkPassword("", password)
+		return Tokens{}, errBadCredentials
+	}
+	// The same e-mail may exist in several partners: the password picks
+	// the account. Every candidate is checked, so the time does not depend
+	// on which one matches.
+	var match *roster.User
+	for i := range candidates {
+		if checkPassword(candidates[i].PasswordHash, password) && match == nil {
+			match = &candidates[i]
+		}
+	}
+	now := s.now().UTC()
+	if match == nil {
+		for _, u := range candidates {
+			if err := s.recordFailure(ctx, u, now); err != nil {
+				return Tokens{}, err
+			}
+		}
+		return Tokens{}, errBadCredentials
+	}
+	u := *match
+	if u.State != roster.StateActive || (u.PasswordExpiresAt != nil && now.After(*u.PasswordExpiresAt)) {
+		return Tokens{}, errBadCredentials
+	}
+	var t Tokens
+	err = s.store.Tx(ctx, func(tx roster.Store) error {
+		cur, err := tx.User(ctx, u.PartnerID, u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.State != roster.StateActive || cur.PasswordHash != u.PasswordHash {
+			return errBadCredentials // locked or changed while we checked
+		}
+		cur.FailedSignIns, cur.FailedSince, cur.LastLoginAt = 0, nil, &now
+		if err := tx.UpdateUser(ctx, &cur); err != nil {
+			return err
+		}
+		t, err = s.issueTokens(ctx, tx, cur)
+		return err
+	})
+	return t, err
+}
+
+// recordFailure counts a failed sign-in against u and locks the account
+// once the run reaches MaxFailedSignIns within FailureWindow. It re-reads
+// the user inside the write, so that concurrent failures all count.
+func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time) error {
+	return s.store.Tx(ctx, func(tx roster.Store) error {
+		cur, err := tx.User(ctx, u.PartnerID, u.ID)
+		if roster.ErrorCode(err) == roster.ENotFound {
+			return nil // deleted meanwhile: nothing to count
+		}
+		if err != nil || cur.State != roster.StateActive {
+			return err
+		}
+		if cur.FailedSince == nil || now.Sub(*cur.FailedSince) > FailureWindow {
+			cur.FailedSignIns, cur.FailedSince = 0, &now
+		}
+		cur.FailedSignIns++
+		if cur.FailedSignIns >= MaxFailedSignIns {
+			cur.State = roster.StateLocked
+			s.log.WarnContext(ctx, "account locked after failed sign-ins", "user_id", cur.ID, "partner_id", cur.PartnerID)
+			if err := tx.DeleteUserTokens(ctx, cur.PartnerID, cur.ID); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateUser(ctx, &cur)
+	})
+}
+
+// Refresh trades a refresh token for a new pair. Each refresh token works
+// once: of two requests racing with the same token, one wins.
+func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
+	var t Tokens
+	err := s.store.Tx(ctx, func(tx roster.Store) error {
+		tok, err := s.liveToken(ctx, tx, refresh, refreshPrefix, roster.TokenRefresh)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteToken(ctx, tok.PartnerID, tok.ID); err != nil {
+			if roster.ErrorCode(err) == roster.ENotFound {
+				return errBadToken
+			}
+			return err
+		}
+		u, err := activeUser(ctx, tx, tok)
+		if err != nil {
+			return err
+		}
+		t, err = s.issueTokens(ctx, tx, u)
+		return err
+	})
+	return t, err
+}
+
+// errBadToken answers every token that does not authenticate.
+var errBadToken = roster.Errorf(roster.EUnauthorized, "invalid or expired token")
+
+// AuthenticateToken returns the actor for a bearer access token: its user,
+// with the permissions of the user's role, or EUnauthorized.
+func (s *Service) AuthenticateToken(ctx context.Context, token string) (Actor, error) {
+	tok, err := s.liveToken(ctx, s.store, token, accessPrefix, roster.TokenAccess)
+	if err != nil {
+		return Actor{}, err
+	}
+	u, err := activeUser(ctx, s.store, tok)
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{PartnerID: u.PartnerID, Permissions: u.Role.Permissions, UserID: u.ID}, nil
+}
+
+// liveToken finds an unexpired token of the kind.
+func (s *Service) liveToken(ctx context.Context, st roster.Store, token, prefix string, kind roster.TokenKind) (roster.Token, error) {
+	if !strings.HasPrefix(token, prefix) || len(token) > 128 {
+		return roster.Token{}, errBadToken
+	}
+	sum := sha256Sum(token)
+	tok, err := st.TokenByHash(ctx, sum)
+	if roster.ErrorCode(err) == roster.ENotFound {
+		return roster.Token{}, errBadToken
+	}
+	if err != nil {
+		return roster.Token{}, err
+	}
+	if tok.Kind != kind || !s.now().Before(tok.ExpiresAt) || subtle.ConstantTimeCompare(tok.Hash, sum) != 1 {
+		return roster.Token{}, errBadToken
+	}
+	return tok, nil
+}
+
+// activeUser loads a token's user, who must still be active: a token dies
+// with its user's deactivation, lock or deletion even before the tokens
+// are removed.
+func activeUser(ctx context.Context, st roster.Store, tok roster.Token) (roster.User, error) {
+	u, err := st.User(ctx, tok.PartnerID, tok.UserID)
+	if roster.ErrorCode(err) == roster.ENotFound {
+		return u, errBadToken
+	}
+	if err == nil && u.State != roster.StateActive {
+		return u, errBadToken
+	}
+	return u, err
+}
+
+// issueTokens stores a new access and refresh token for u.
+func (s *Service) issueTokens(ctx context.Context, tx roster.Store, u roster.User) (Tokens, error) {
+	now := s.now().UTC()
+	t := Tokens{Access: newToken(accessPrefix), Refresh: newToken(refreshPrefix), ExpiresIn: AccessTokenTTL, User: u}
+	for _, tok := range []roster.Token{
+		{PartnerID: u.PartnerID, UserID: u.ID, Kind: roster.TokenAccess, Hash: sha256Sum(t.Access), ExpiresAt: now.Add(AccessTokenTTL)},
+		{PartnerID: u.PartnerID, UserID: u.ID, Kind: roster.TokenRefresh, Hash: sha256Sum(t.Refresh), ExpiresAt: now.Add(RefreshTokenTTL)},
+	} {
+		if err := tx.CreateToken(ctx, &tok); err != nil {
+			return Tokens{}, err
+		}
+	}
+	return t, nil
+}
+
+// SweepTokens removes tokens that have expired. Expired tokens are refused
+// anyway; this only keeps the table small. Any node may run it.
+func (s *Service) SweepTokens(ctx context.Context) (int, error) {
+	return s.store.DeleteExpiredTokens(ctx, s.now().UTC())
+}

@@ -1,0 +1,183 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/roster-dev/roster/internal/roster"
+)
+
+// userSortColumns is the column each user order sorts by before the id.
+// Names and e-mails sort by their lower-cased copies, so that the order
+// ignores case as the dialects' searches do.
+var userSortColumns = map[roster.UserSort]string{
+	roster.SortByID:         "",
+	roster.SortByUsername:   "u.username_norm",
+	roster.SortByEmail:      "u.email_norm",
+	roster.SortByGivenName:  "u.given_norm",
+	roster.SortByFamilyName: "u.family_norm",
+	roster.SortByState:      "u.state",
+	roster.SortByCreatedAt:  "u.created_at",
+}
+
+// Users returns the partner's users matching f, in f's order (see
+// usersQuery for the combinations it refuses).
+func (s *Store) Users(ctx context.Context, partnerID int64, f roster.UserFilter) ([]roster.User, error) {
+	var us []roster.User
+	err := s.EachUser(ctx, partnerID, f, func(u roster.User) error {
+		us = append(us, u)
+		return nil
+	})
+	return us, err
+}
+
+// CountUsers returns how many users match f, ignoring its AfterID, Offset,
+// Limit and order.
+func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFilter) (int, error) {
+	where, args := userWhere(partnerID, f)
+	var n int
+	err := s.reader().QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+where, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count users: %w", err)
+	}
+	return n, nil
+}
+
+// EachUser calls fn for every user matching f, in f's order, reading one
+// row at a time from a single query. fn's error stops the walk and is
+// returned as it is. Outside Tx the walk holds a read connection until it
+// ends, so fn may write through the store; inside Tx it shares the
+// transaction's connection.
+func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilter, fn func(roster.User) error) error {
+	query, args, err := usersQuery(partnerID, f)
+	if err != nil {
+		return err
+	}
+	return eachUser(ctx, s.reader(), "users", query, args, fn)
+}
+
+// UsersByLogin returns the users, of any partner, whose username or e-mail
+// is login, case-insensitively, in id order and at most limit of them
+// (none for a limit below 1).
+func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]roster.User, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	login = strings.ToLower(login)
+	var us []roster.User
+	err := eachUser(ctx, s.reader(), "users by login",
+		selectUsers+` WHERE u.username_norm = ? OR u.email_norm = ? ORDER BY u.id LIMIT ?`,
+		[]any{login, login, limit},
+		func(u roster.User) error {
+			us = append(us, u)
+			return nil
+		})
+	return us, err
+}
+
+// eachUser runs a query of selectUsers on q and calls fn per row; op names
+// the caller in errors. The rows are closed on every path.
+func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn func(roster.User) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return nil
+}
+
+// usersQuery builds the query for Users and EachUser. Every value is a
+// bound parameter; the only SQL taken from f is a column out of
+// userSortColumns.
+//
+// Keyset pages (AfterID) exist only in ascending id order: "after id N" in
+// any other order would skip or repeat users. A filter that combines
+// AfterID with another order, or names an order that does not exist, is a
+// programming error in the caller and gets an internal error, not EInvalid.
+func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
+	where, args := userWhere(partnerID, f)
+	if f.Email != "" {
+		// The domain says an e-mail filter overrides every other field.
+		return selectUsers + ` WHERE ` + where + ` ORDER BY u.id`, args, nil
+	}
+	col, ok := userSortColumns[f.SortBy]
+	if !ok {
+		return "", nil, fmt.Errorf("sqlite: users: unknown order %q", f.SortBy)
+	}
+	if f.AfterID > 0 {
+		if f.SortBy != roster.SortByID || f.Descending {
+			return "", nil, fmt.Errorf("sqlite: users: AfterID needs ascending id order, not %q descending=%v",
+				f.SortBy, f.Descending)
+		}
+		where += ` AND u.id > ?`
+		args = append(args, f.AfterID)
+	}
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	order := "u.id" + dir
+	if col != "" {
+		order = col + dir + ", " + order
+	}
+	page, pageArgs := limitOffset(f.Limit, f.Offset)
+	return selectUsers + ` WHERE ` + where + ` ORDER BY ` + order + page, append(args, pageArgs...), nil
+}
+
+// userWhere is the WHERE clause, on users aliased u, of every filter field
+// except AfterID and the paging and order fields.
+func userWhere(partnerID int64, f roster.UserFilter) (string, []any) {
+	where := []string{"u.partner_id = ?"}
+	args := []any{partnerID}
+	if f.Email != "" {
+		where = append(where, "u.email_norm = ?")
+		args = append(args, strings.ToLower(f.Email))
+		return strings.Join(where, " AND "), args
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "u.id IN ("+placeholders(len(f.IDs))+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if len(f.GroupIDs) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM user_groups ug
+			WHERE ug.user_id = u.id AND ug.group_id IN (`+placeholders(len(f.GroupIDs))+`))`)
+		for _, id := range f.GroupIDs {
+			args = append(args, id)
+		}
+	}
+	// instr, not LIKE: the needle's % and _ stay literal without escaping.
+	if f.Contains != "" {
+		where = append(where, "instr(u.search, ?) > 0")
+		args = append(args, strings.ToLower(f.Contains))
+	}
+	if f.Search != "" {
+		// search holds the full name and the e-mail; the username is apart.
+		needle := strings.ToLower(f.Search)
+		where = append(where, "(instr(u.search, ?) > 0 OR instr(u.username_norm, ?) > 0)")
+		args = append(args, needle, needle)
+	}
+	if !f.IncludeInactive {
+		where = append(where, "u.state <> ?")
+		args = append(args, roster.StateInactive)
+	}
+	if f.SignIn != "" {
+		where = append(where, "u.sign_in = ?")
+		args = append(args, f.SignIn)
+	}
+	return strings.Join(where, " AND "), args
+}
