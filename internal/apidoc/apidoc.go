@@ -3,9 +3,11 @@
 // The document, openapi.json beside this file, is written by hand and
 // describes what Roster answers today: the Panther dialect (/users, whose
 // paths, parameters, schemas and status codes are those of Panther's own
-// document, and /roles) plus /healthz and /openapi.json. It is embedded in
-// the binary, so the document served is always the one the binary was
-// built with.
+// document, and /roles), the Audience Manager dialect (/api/v1/users and
+// /api/v1/groups; its other spellings, under /v1, with a trailing slash and
+// the /self aliases, are described in words rather than listed), POST
+// /oauth/token, /healthz and /openapi.json. It is embedded in the binary,
+// so the document served is always the one the binary was built with.
 //
 // Package apidoctest checks HTTP answers against the same document in
 // tests, so the document cannot drift from the handlers unnoticed.

@@ -88,6 +88,18 @@ func TestDocumentLoadsAndValidates(t *testing.T) {
 		"/roles/{id}":   {"DELETE", "GET", "POST"},
 		"/healthz":      {"GET"},
 		"/openapi.json": {"GET"},
+
+		"/api/v1/users":                      {"GET", "POST"},
+		"/api/v1/users/{userId}":             {"DELETE", "GET", "PUT"},
+		"/api/v1/users/bulk-delete":          {"POST"},
+		"/api/v1/users/self":                 {"GET"},
+		"/api/v1/users/self/update":          {"PUT"},
+		"/api/v1/users/self/update-password": {"POST"},
+		"/api/v1/users/self/reset-password":  {"POST"},
+		"/api/v1/groups":                     {"GET", "POST"},
+		"/api/v1/groups/{groupId}":           {"DELETE", "GET", "PUT"},
+		"/api/v1/groups/bulk-delete":         {"DELETE"},
+		"/oauth/token":                       {"POST"},
 	}
 	got := map[string][]string{}
 	for path, item := range doc.Paths.Map() {
@@ -99,16 +111,44 @@ func TestDocumentLoadsAndValidates(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("operations = %v, want %v", got, want)
 	}
-	for _, path := range []string{"/healthz", "/openapi.json"} {
-		if sec := doc.Paths.Value(path).Get.Security; sec == nil || len(*sec) != 0 {
-			t.Errorf("GET %s: security = %v, want [] (no authentication)", path, sec)
+	for _, at := range []struct{ method, path string }{
+		{"GET", "/healthz"}, {"GET", "/openapi.json"}, {"POST", "/oauth/token"},
+	} {
+		if sec := doc.Paths.Value(at.path).GetOperation(at.method).Security; sec == nil || len(*sec) != 0 {
+			t.Errorf("%s %s: security = %v, want [] (no authentication)", at.method, at.path, sec)
 		}
 	}
 	for path, item := range doc.Paths.Map() {
+		panther := path == "/users" || path == "/roles" ||
+			strings.HasPrefix(path, "/users/") || strings.HasPrefix(path, "/roles/")
+		aam := strings.HasPrefix(path, "/api/v1/")
 		for method, op := range item.Operations() {
-			if op.Responses.Status(http.StatusConflict) != nil {
+			if panther && op.Responses.Status(http.StatusConflict) != nil {
 				t.Errorf("%s %s declares a 409; the Panther dialect answers conflicts with 400", method, path)
 			}
+			if aam {
+				checkAAMOperation(t, method, path, op)
+			}
+		}
+	}
+}
+
+// checkAAMOperation holds an Audience Manager operation to what the
+// dialect's plumbing does on every route: a bearer token or an API key,
+// 401 and 403 from authentication, and 413 and 415 from reading a body.
+func checkAAMOperation(t *testing.T, method, path string, op *openapi3.Operation) {
+	t.Helper()
+	want := openapi3.SecurityRequirements{{"BearerAuth": {}}, {"ApiKeyAuth": {}}}
+	if op.Security == nil || !reflect.DeepEqual(*op.Security, want) {
+		t.Errorf("%s %s: security = %v, want %v", method, path, op.Security, want)
+	}
+	codes := []int{http.StatusUnauthorized, http.StatusForbidden}
+	if op.RequestBody != nil {
+		codes = append(codes, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	for _, code := range codes {
+		if op.Responses.Status(code) == nil {
+			t.Errorf("%s %s does not declare %d", method, path, code)
 		}
 	}
 }

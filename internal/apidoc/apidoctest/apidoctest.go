@@ -10,7 +10,10 @@
 //
 // Check validates the answer only. The request is used to find the
 // operation (by method and path, ignoring the host) and is never
-// validated itself, since tests send malformed requests on purpose.
+// validated itself, since tests send malformed requests on purpose. The
+// Audience Manager dialect's other spellings of a path (under /v1, with a
+// trailing slash, /self/update and /self/reset-password) are checked
+// against the operation the document lists under /api/v1.
 package apidoctest
 
 import (
@@ -21,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -94,12 +98,7 @@ func Check(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
 	}
 	what := fmt.Sprintf("%s %s → %d", req.Method, req.URL.RequestURI(), resp.StatusCode)
 
-	lookup := req
-	if req.Method == http.MethodHead {
-		lookup = req.Clone(context.Background())
-		lookup.Method = http.MethodGet
-	}
-	route, params, err := router.FindRoute(lookup)
+	route, params, err := router.FindRoute(lookupRequest(req))
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound), errors.Is(err, routers.ErrMethodNotAllowed):
 		checkUnrouted(t, what, body)
@@ -146,6 +145,51 @@ func Check(t testing.TB, req *http.Request, resp *http.Response, body []byte) {
 		t.Errorf("%s: the answer does not match the OpenAPI document (%s %s): %v\nbody: %s",
 			what, route.Method, route.Path, err, excerpt(body))
 	}
+}
+
+// lookupRequest returns the request to find req's operation with: a HEAD
+// as its GET, and a path the Audience Manager dialect also answers under
+// another spelling as the one path the document lists. req itself is left
+// as it is; a changed request is a clone.
+func lookupRequest(req *http.Request) *http.Request {
+	path := documentedPath(req.URL.Path)
+	if req.Method != http.MethodHead && path == req.URL.Path {
+		return req
+	}
+	lookup := req.Clone(req.Context())
+	if req.Method == http.MethodHead {
+		lookup.Method = http.MethodGet
+	}
+	if path != req.URL.Path {
+		lookup.URL.Path, lookup.URL.RawPath = path, ""
+	}
+	return lookup
+}
+
+// selfAliases are the shorter spellings of two self operations that
+// Audience Manager's documentation uses and the dialect also serves.
+var selfAliases = map[string]string{
+	"/api/v1/self/update":         "/api/v1/users/self/update",
+	"/api/v1/self/reset-password": "/api/v1/users/self/reset-password",
+}
+
+// documentedPath maps a path of the Audience Manager dialect to the path
+// the document lists for it: /v1/… is /api/v1/…, one trailing slash is
+// dropped, and the self aliases are their /users/self/… forms. Other
+// paths, the Panther dialect's included (where /users/ is no route), are
+// returned as they are.
+func documentedPath(p string) string {
+	if strings.HasPrefix(p, "/v1/") {
+		p = "/api" + p
+	}
+	if !strings.HasPrefix(p, "/api/v1/") {
+		return p
+	}
+	p = strings.TrimSuffix(p, "/")
+	if alias, ok := selfAliases[p]; ok {
+		p = alias
+	}
+	return p
 }
 
 // checkUnrouted holds an answer outside the document to the API's error
