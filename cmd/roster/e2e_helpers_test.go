@@ -290,26 +290,33 @@ func (s *testServer) store() roster.Store {
 	return st
 }
 
-// snapshot is every user, role and group of the first partners, to prove a failed
-// request changed nothing.
+// snapshot is every user, role and group of the first three partners, to
+// prove a failed request changed nothing.
 func (s *testServer) snapshot(st roster.Store) string {
 	s.t.Helper()
-	ctx := context.Background()
 	var b strings.Builder
 	for pid := int64(1); pid <= 3; pid++ {
-		users, err := st.Users(ctx, pid, roster.UserFilter{IncludeInactive: true})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		roles, err := st.Roles(ctx, pid, roster.RoleFilter{})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		groups, err := st.Groups(ctx, pid, roster.GroupFilter{})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%d users %+v\nroles %+v\ngroups %+v\n", pid, users, roles, groups)
+		fmt.Fprintf(&b, "partner %d: %s\n", pid, s.partnerSnapshot(st, pid))
 	}
 	return b.String()
+}
+
+// partnerSnapshot is every user, role and group of one partner, as JSON so
+// that pointer fields compare by value.
+func (s *testServer) partnerSnapshot(st roster.Store, pid int64) string {
+	s.t.Helper()
+	ctx := context.Background()
+	users, err1 := st.Users(ctx, pid, roster.UserFilter{IncludeInactive: true})
+	roles, err2 := st.Roles(ctx, pid, roster.RoleFilter{})
+	groups, err3 := st.Groups(ctx, pid, roster.GroupFilter{})
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	j, err := json.Marshal(map[string]any{"users": users, "roles": roles, "groups": groups})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return string(j)
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/roster-dev/roster/internal/roster"
 )
 
 // TestIsolation_AnotherPartnerCanNeitherSeeNorChangeAnything walks every
@@ -104,21 +101,6 @@ func TestIsolation_AnotherPartnerCanNeitherSeeNorChangeAnything(t *testing.T) {
 	if after := s.partnerSnapshot(st, 1); after != before {
 		t.Errorf("partner 1 changed:\nbefore %s\nafter  %s", before, after)
 	}
-}
-
-// partnerSnapshot is every user, role and group of one partner.
-func (s *testServer) partnerSnapshot(st roster.Store, pid int64) string {
-	s.t.Helper()
-	ctx := context.Background()
-	users, err1 := st.Users(ctx, pid, roster.UserFilter{IncludeInactive: true})
-	roles, err2 := st.Roles(ctx, pid, roster.RoleFilter{})
-	groups, err3 := st.Groups(ctx, pid, roster.GroupFilter{})
-	for _, err := range []error{err1, err2, err3} {
-		if err != nil {
-			s.t.Fatal(err)
-		}
-	}
-	return fmt.Sprintf("users %+v\nroles %+v\ngroups %+v", users, roles, groups)
 }
 
 // isolationSignIn signs in with the password grant and returns the access token.

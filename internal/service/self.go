@@ -19,8 +19,8 @@ func (s *Service) Self(ctx context.Context, a Actor) (roster.User, error) {
 	return s.store.User(ctx, a.PartnerID, a.UserID)
 }
 
-// UpdateSelf lets signed-in users change their own profile. Their role,
-// groups, status and admin flag are the admins' to change: a patch that
+// UpdateSelf lets signed-in users change their own profile. Their
+// username, role, groups, status and admin flag are the admins' to change: a patch that
 // would change one of them is refused (naming it unchanged is fine).
 func (s *Service) UpdateSelf(ctx context.Context, a Actor, p UserPatch) (roster.User, error) {
 	if a.UserID == 0 {
@@ -32,10 +32,15 @@ func (s *Service) UpdateSelf(ctx context.Context, a Actor, p UserPatch) (roster.
 		if err != nil {
 			return err
 		}
+		if p.State != nil {
+			if err := checkState(*p.State); err != nil {
+				return err
+			}
+		}
 		if field := forbiddenSelfChange(old, p); field != "" {
 			return roster.Errorf(roster.EForbidden, "you cannot change your own %s: ask a partner admin", field)
 		}
-		p.Role, p.IsAdmin, p.Groups, p.State = nil, nil, nil, nil
+		p.Role, p.IsAdmin, p.Groups, p.State, p.Username = nil, nil, nil, nil, nil
 		u = old
 		if err := s.applyPatch(ctx, tx, &u, p); err != nil {
 			return err
@@ -49,6 +54,8 @@ func (s *Service) UpdateSelf(ctx context.Context, a Actor, p UserPatch) (roster.
 // themselves, or returns "".
 func forbiddenSelfChange(u roster.User, p UserPatch) string {
 	switch {
+	case p.Username != nil && *p.Username != u.Username:
+		return "username"
 	case p.Role != nil && (p.Role.ID != 0 && p.Role.ID != u.Role.ID || p.Role.Name != "" && p.Role.Name != u.Role.Name):
 		return "role"
 	case p.IsAdmin != nil && *p.IsAdmin != u.Role.IsAdmin():
@@ -74,6 +81,11 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 		return err
 	}
 	if !checkPassword(u.PasswordHash, oldPw) {
+		// A wrong guess here is a sign-in failure like any other, or a
+		// stolen access token would allow unlimited password guessing.
+		if err := s.recordFailure(ctx, u, s.now().UTC()); err != nil {
+			return err
+		}
 		return roster.Errorf(roster.EInvalid, "oldPassword is not your current password")
 	}
 	if newPw == oldPw {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/subtle"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,8 +19,8 @@ const (
 	// Audience Manager does after five.
 	MaxFailedSignIns = 5
 	FailureWindow    = 15 * time.Minute
-	// maxLoginCandidates bounds how many accounts one login name can
-	// match across partners (the same e-mail in several partners).
+	// maxLoginCandidates bounds how many accounts one login name is looked
+	// up in across partners (the same e-mail in several partners).
 	maxLoginCandidates = 10
 )
 
@@ -43,43 +44,32 @@ type Tokens struct {
 var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or password")
 
 // SignIn checks a login name (username or e-mail) and password and issues
-// an access and a refresh token. Failures count towards the lockout of the
-// accounts the login names; a successful sign-in clears the count and sets
-// the last sign-in time.
-func (s *Service) SignIn(ctx context.Context, login, password string) (Tokens, error) {
-	login = strings.TrimSpace(login)
-	if login == "" || password == "" || len(login) > maxEmailLen || len(password) > 4*maxPasswordLen {
-		checkPassword("", password) // same cost as any other attempt
-		return Tokens{}, errBadCredentials
-	}
-	candidates, err := s.store.UsersByLogin(ctx, login, maxLoginCandidates)
+// an access and a refresh token. partnerID, when not 0, names the partner
+// to sign in to; it is needed only when the login names accounts in
+// several partners (the same e-mail used with two organisations), and
+// such a login without it fails like any other wrong login. Failures count
+// towards the lockout of the account; a successful sign-in clears the
+// count and sets the last sign-in time.
+//
+// Every attempt costs exactly one argon2id, whatever the outcome, so that
+// neither the answer nor its time tells whether an account exists.
+func (s *Service) SignIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
+	u, ok, err := s.loginAccount(ctx, login, password, partnerID)
 	if err != nil {
 		return Tokens{}, err
 	}
-	if len(candidates) == 0 {
-		checkPassword("", password)
+	if !ok {
+		checkPassword("", password) // the same cost as a real check
 		return Tokens{}, errBadCredentials
-	}
-	// The same e-mail may exist in several partners: the password picks
-	// the account. Every candidate is checked, so the time does not depend
-	// on which one matches.
-	var match *roster.User
-	for i := range candidates {
-		if checkPassword(candidates[i].PasswordHash, password) && match == nil {
-			match = &candidates[i]
-		}
 	}
 	now := s.now().UTC()
-	if match == nil {
-		for _, u := range candidates {
-			if err := s.recordFailure(ctx, u, now); err != nil {
-				return Tokens{}, err
-			}
+	if !checkPassword(u.PasswordHash, password) {
+		if err := s.recordFailure(ctx, u, now); err != nil {
+			return Tokens{}, err
 		}
 		return Tokens{}, errBadCredentials
 	}
-	u := *match
-	if u.State != roster.StateActive || (u.PasswordExpiresAt != nil && now.After(*u.PasswordExpiresAt)) {
+	if !usable(u, now) {
 		return Tokens{}, errBadCredentials
 	}
 	var t Tokens
@@ -99,6 +89,32 @@ func (s *Service) SignIn(ctx context.Context, login, password string) (Tokens, e
 		return err
 	})
 	return t, err
+}
+
+// loginAccount finds the one account a login names, in partnerID if it is
+// not 0. ok is false when there is none, or more than one to choose from.
+func (s *Service) loginAccount(ctx context.Context, login, password string, partnerID int64) (roster.User, bool, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || password == "" || len(login) > maxEmailLen || len(password) > 4*maxPasswordLen {
+		return roster.User{}, false, nil
+	}
+	candidates, err := s.store.UsersByLogin(ctx, login, maxLoginCandidates)
+	if err != nil {
+		return roster.User{}, false, err
+	}
+	if partnerID != 0 {
+		candidates = slices.DeleteFunc(candidates, func(u roster.User) bool { return u.PartnerID != partnerID })
+	}
+	if len(candidates) != 1 {
+		return roster.User{}, false, nil
+	}
+	return candidates[0], true, nil
+}
+
+// usable reports whether u may sign in or keep using tokens: the account
+// is active and its password, if temporary, has not expired.
+func usable(u roster.User, now time.Time) bool {
+	return u.State == roster.StateActive && (u.PasswordExpiresAt == nil || now.Before(*u.PasswordExpiresAt))
 }
 
 // recordFailure counts a failed sign-in against u and locks the account
@@ -143,7 +159,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 			}
 			return err
 		}
-		u, err := activeUser(ctx, tx, tok)
+		u, err := s.activeUser(ctx, tx, tok)
 		if err != nil {
 			return err
 		}
@@ -163,7 +179,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Actor, e
 	if err != nil {
 		return Actor{}, err
 	}
-	u, err := activeUser(ctx, s.store, tok)
+	u, err := s.activeUser(ctx, s.store, tok)
 	if err != nil {
 		return Actor{}, err
 	}
@@ -189,15 +205,13 @@ func (s *Service) liveToken(ctx context.Context, st roster.Store, token, prefix 
 	return tok, nil
 }
 
-// activeUser loads a token's user, who must still be active: a token dies
+// activeUser loads a token's user, who must still be usable: a token dies
 // with its user's deactivation, lock or deletion even before the tokens
-// are removed.
-func activeUser(ctx context.Context, st roster.Store, tok roster.Token) (roster.User, error) {
+// are removed, and with the expiry of a temporary password, so that an
+// invited user cannot refresh their way around choosing one.
+func (s *Service) activeUser(ctx context.Context, st roster.Store, tok roster.Token) (roster.User, error) {
 	u, err := st.User(ctx, tok.PartnerID, tok.UserID)
-	if roster.ErrorCode(err) == roster.ENotFound {
-		return u, errBadToken
-	}
-	if err == nil && u.State != roster.StateActive {
+	if roster.ErrorCode(err) == roster.ENotFound || (err == nil && !usable(u, s.now())) {
 		return u, errBadToken
 	}
 	return u, err

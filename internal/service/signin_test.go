@@ -41,7 +41,7 @@ func TestSignIn_LocksAfterFiveFailuresInTheWindow(t *testing.T) {
 	ctx := context.Background()
 	u := userWithPassword(t, s, "lock@example.com")
 	for i := range MaxFailedSignIns {
-		if _, err := s.SignIn(ctx, "lock@example.com", "wrong"); roster.ErrorCode(err) != roster.EUnauthorized {
+		if _, err := s.SignIn(ctx, "lock@example.com", "wrong", 0); roster.ErrorCode(err) != roster.EUnauthorized {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 		*now = now.Add(time.Minute)
@@ -49,7 +49,7 @@ func TestSignIn_LocksAfterFiveFailuresInTheWindow(t *testing.T) {
 	if got := state(t, s, u); got.State != roster.StateLocked {
 		t.Fatalf("after %d failures the account is %s", MaxFailedSignIns, got.State)
 	}
-	if _, err := s.SignIn(ctx, "lock@example.com", goodPw); err != errBadCredentials {
+	if _, err := s.SignIn(ctx, "lock@example.com", goodPw, 0); err != errBadCredentials {
 		t.Errorf("locked account with the right password: %v, want the same error as a wrong one", err)
 	}
 }
@@ -60,7 +60,7 @@ func TestSignIn_FailuresOutsideTheWindowDoNotLock(t *testing.T) {
 	ctx := context.Background()
 	u := userWithPassword(t, s, "slow@example.com")
 	for range 2 * MaxFailedSignIns {
-		s.SignIn(ctx, "slow@example.com", "wrong")
+		s.SignIn(ctx, "slow@example.com", "wrong", 0)
 		*now = now.Add(FailureWindow/(MaxFailedSignIns-1) + time.Second)
 	}
 	if got := state(t, s, u); got.State != roster.StateActive {
@@ -74,9 +74,9 @@ func TestSignIn_SuccessClearsFailuresAndExpiredTempPasswordsFail(t *testing.T) {
 	ctx := context.Background()
 	u := userWithPassword(t, s, "ok@example.com")
 	for range MaxFailedSignIns - 1 {
-		s.SignIn(ctx, "ok@example.com", "wrong")
+		s.SignIn(ctx, "ok@example.com", "wrong", 0)
 	}
-	tok, err := s.SignIn(ctx, "OK@example.com", goodPw)
+	tok, err := s.SignIn(ctx, "OK@example.com", goodPw, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestSignIn_SuccessClearsFailuresAndExpiredTempPasswordsFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	*now = expires.Add(time.Second)
-	if _, err := s.SignIn(ctx, "ok@example.com", pw); err != errBadCredentials {
+	if _, err := s.SignIn(ctx, "ok@example.com", pw, 0); err != errBadCredentials {
 		t.Errorf("expired temporary password: %v", err)
 	}
 }

@@ -159,16 +159,22 @@ func validateUser(u *roster.User) error {
 	return checkUsername(u.Username)
 }
 
-// checkUnique turns a clash on e-mail into a conflict that names it. The
-// store's unique indexes stay the last word (they also catch races between
-// nodes); this only makes the common case's message precise.
+// checkUnique refuses a user whose e-mail or username is taken in the
+// partner, whether as another user's e-mail or as their username: within a
+// partner a login name must name one account. The store's unique indexes
+// stay the last word on each column (they also catch races between nodes);
+// this adds the cross-column rule and a message that names the clash.
 func checkUnique(ctx context.Context, tx roster.Store, u roster.User, selfID int64) error {
-	other, err := tx.UserByEmail(ctx, u.PartnerID, u.Email)
-	switch {
-	case err == nil && other.ID != selfID:
-		return roster.Errorf(roster.EConflict, "a user with e-mail %q already exists", u.Email)
-	case err != nil && roster.ErrorCode(err) != roster.ENotFound:
-		return err
+	for _, login := range []struct{ field, v string }{{"e-mail", u.Email}, {"username", u.Username}} {
+		others, err := tx.UsersByLogin(ctx, login.v, maxLoginCandidates)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.PartnerID == u.PartnerID && o.ID != selfID {
+				return roster.Errorf(roster.EConflict, "a user with %s %q already exists in this partner", login.field, login.v)
+			}
+		}
 	}
 	return nil
 }

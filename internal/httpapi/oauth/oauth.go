@@ -85,11 +85,19 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens,
 	}
 	switch grant := form.Get("grant_type"); grant {
 	case "password":
+		// pid is Roster's extension: it names the partner when the login
+		// names accounts in several.
 		user, pw := form.Get("username"), form.Get("password")
 		if user == "" || pw == "" {
 			return service.Tokens{}, invalidRequest("username and password are required")
 		}
-		return h.svc.SignIn(r.Context(), user, pw)
+		var pid int64
+		if p := form.Get("pid"); p != "" {
+			if pid, err = httpapi.ParseID(p); err != nil {
+				return service.Tokens{}, invalidRequest("pid must be a partner id")
+			}
+		}
+		return h.svc.SignIn(r.Context(), user, pw, pid)
 	case "refresh_token":
 		rt := form.Get("refresh_token")
 		if rt == "" {
