@@ -121,7 +121,7 @@ func TestAAMGroups_CreateAnswersTheGroupObject(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GET after create = %+v, want %+v", got, want)
 	}
-	for _, u := range []aamUserObj{u1, u2} {
+	for _, u := range []aamUser{u1, u2} {
 		if groups := s.aamGetUser(s.readKey, u.UserID).Groups; !slices.Equal(groups, []int64{g.GroupID}) {
 			t.Errorf("user %d lists groups %v, want [%d]", u.UserID, groups, g.GroupID)
 		}
@@ -205,7 +205,7 @@ func TestAAMGroups_UpdateChangesTheFieldsSentAndUsersReplaceTheMembers(t *testin
 		if !reflect.DeepEqual(read, want) {
 			t.Errorf("%s: GET after PUT = %+v, want %+v", step.name, read, want)
 		}
-		for _, u := range []aamUserObj{u1, u2, u3} {
+		for _, u := range []aamUser{u1, u2, u3} {
 			in := slices.Contains(s.aamGetUser(s.readKey, u.UserID).Groups, g.GroupID)
 			if in != slices.Contains(want.Users, u.UserID) {
 				t.Errorf("%s: user %d lists the group: %v", step.name, u.UserID, in)
@@ -393,7 +393,7 @@ func TestAAMGroups_MembersMustBeThePartnersUsers(t *testing.T) {
 	other := s.createKey("other-admin", "UserRead,UserModify", pid)
 	r := s.do("POST", "/api/v1/users/", other, aamNewUser("their@example.com", "Their", "User"))
 	wantStatus(t, r, http.StatusCreated)
-	var theirs aamUserObj
+	var theirs aamUser
 	r.json(t, &theirs)
 	mine := s.aamCreateUser(aamNewUser("mine@example.com", "My", "User"))
 	g := s.aamCreateGroup(map[string]any{"name": "Ours", "users": []int64{mine.UserID}})

@@ -18,22 +18,7 @@ import (
 // /v1/users), over real HTTP with API keys. Sign-in, tokens, the self
 // endpoints and lockout have their own tests.
 
-// aamUserObj is an Audience Manager user as a client reads it.
-type aamUserObj struct {
-	PID         int64   `json:"pid"`
-	UserID      int64   `json:"userId"`
-	Username    string  `json:"username"`
-	Status      string  `json:"status"`
-	FirstName   string  `json:"firstName"`
-	LastName    string  `json:"lastName"`
-	Email       string  `json:"email"`
-	Title       *string `json:"title"`
-	PhoneNumber *string `json:"phoneNumber"`
-	Groups      []int64 `json:"groups"`
-	IsAdmin     bool    `json:"isAdmin"`
-}
-
-func (u aamUserObj) String() string {
+func (u aamUser) String() string {
 	str := func(p *string) string {
 		if p == nil {
 			return "null"
@@ -46,10 +31,10 @@ func (u aamUserObj) String() string {
 
 // aamUserPage is the answer of a user list asked for with page.
 type aamUserPage struct {
-	Total    int          `json:"total"`
-	Page     int          `json:"page"`
-	PageSize int          `json:"pageSize"`
-	List     []aamUserObj `json:"list"`
+	Total    int       `json:"total"`
+	Page     int       `json:"page"`
+	PageSize int       `json:"pageSize"`
+	List     []aamUser `json:"list"`
 }
 
 // aamUserPath is the path of one user.
@@ -71,11 +56,11 @@ func (s *testServer) aamWith(t *testing.T) *testServer {
 }
 
 // aamCreateUser creates a user with the partner 1 admin key and wants 201.
-func (s *testServer) aamCreateUser(body map[string]any) aamUserObj {
+func (s *testServer) aamCreateUser(body map[string]any) aamUser {
 	s.t.Helper()
 	r := s.do("POST", "/api/v1/users/", s.adminKey, body)
 	wantStatus(s.t, r, http.StatusCreated)
-	var u aamUserObj
+	var u aamUser
 	r.json(s.t, &u)
 	if u.UserID < 1 {
 		s.t.Fatalf("created user has no userId: %s", r.body)
@@ -84,34 +69,34 @@ func (s *testServer) aamCreateUser(body map[string]any) aamUserObj {
 }
 
 // aamGetUser reads one user with key and wants 200.
-func (s *testServer) aamGetUser(key string, id int64) aamUserObj {
+func (s *testServer) aamGetUser(key string, id int64) aamUser {
 	s.t.Helper()
 	r := s.do("GET", aamUserPath(id), key, nil)
 	wantStatus(s.t, r, http.StatusOK)
-	var u aamUserObj
+	var u aamUser
 	r.json(s.t, &u)
 	return u
 }
 
 // aamPutUser updates one user with the admin key and wants 200.
-func (s *testServer) aamPutUser(id int64, body any) aamUserObj {
+func (s *testServer) aamPutUser(id int64, body any) aamUser {
 	s.t.Helper()
 	r := s.do("PUT", aamUserPath(id), s.adminKey, body)
 	wantStatus(s.t, r, http.StatusOK)
-	var u aamUserObj
+	var u aamUser
 	r.json(s.t, &u)
 	return u
 }
 
 // aamListUsers reads GET /api/v1/users/?query without page: a plain array.
-func (s *testServer) aamListUsers(key, query string) []aamUserObj {
+func (s *testServer) aamListUsers(key, query string) []aamUser {
 	s.t.Helper()
 	r := s.do("GET", "/api/v1/users/?"+query, key, nil)
 	wantStatus(s.t, r, http.StatusOK)
 	if !strings.HasPrefix(strings.TrimSpace(string(r.body)), "[") {
 		s.t.Fatalf("GET /api/v1/users/?%s is not a plain JSON array: %s", query, r.body)
 	}
-	var us []aamUserObj
+	var us []aamUser
 	r.json(s.t, &us)
 	return us
 }
@@ -139,7 +124,7 @@ func (s *testServer) aamPantherUser(id int64) apiUser {
 	return u
 }
 
-func aamUserIDs(us []aamUserObj) []int64 {
+func aamUserIDs(us []aamUser) []int64 {
 	ids := make([]int64, len(us))
 	for i, u := range us {
 		ids[i] = u.UserID
@@ -183,7 +168,7 @@ func TestAAMUsers_CreateAnswersTheAudienceManagerUserObject(t *testing.T) {
 		"email": "augusta@example.com", "title": "Countess", "phoneNumber": "+44 20 7946 0000",
 		"groups": []int64{}, "isAdmin": true,
 	})
-	wantFull := aamUserObj{PID: 1, UserID: full.UserID, Username: "countess", Status: "ACTIVE", FirstName: "Augusta",
+	wantFull := aamUser{PID: 1, UserID: full.UserID, Username: "countess", Status: "ACTIVE", FirstName: "Augusta",
 		LastName: "King", Email: "augusta@example.com", Title: aamStr("Countess"), PhoneNumber: aamStr("+44 20 7946 0000"),
 		Groups: []int64{}, IsAdmin: true}
 	if !reflect.DeepEqual(full, wantFull) {
@@ -207,13 +192,13 @@ func TestAAMUsers_AreServedUnderBothPrefixesWithAndWithoutTrailingSlash(t *testi
 
 				r := s.do("POST", prefix+"/users"+slash, s.adminKey, aamNewUser(email, "Pre", "Fix"))
 				wantStatus(t, r, http.StatusCreated)
-				var u aamUserObj
+				var u aamUser
 				r.json(t, &u)
 				one := fmt.Sprintf("%s/users/%d%s", prefix, u.UserID, slash)
 
 				r = s.do("GET", one, s.readKey, nil)
 				wantStatus(t, r, http.StatusOK)
-				var got aamUserObj
+				var got aamUser
 				r.json(t, &got)
 				if !reflect.DeepEqual(got, u) {
 					t.Errorf("GET %s = %v, want %v", one, got, u)
@@ -228,7 +213,7 @@ func TestAAMUsers_AreServedUnderBothPrefixesWithAndWithoutTrailingSlash(t *testi
 
 				r = s.do("GET", prefix+"/users"+slash, s.readKey, nil)
 				wantStatus(t, r, http.StatusOK)
-				var list []aamUserObj
+				var list []aamUser
 				r.json(t, &list)
 				if !slices.Contains(aamUserIDs(list), u.UserID) {
 					t.Errorf("GET %s/users%s lacks user %d: %v", prefix, slash, u.UserID, aamUserIDs(list))
@@ -269,7 +254,7 @@ func TestAAMUsers_APasswordMakesTheUserConfirmedAndAnInvitationOtherwise(t *test
 	}
 
 	for _, tc := range []struct {
-		u    aamUserObj
+		u    aamUser
 		want string
 	}{{own, "CONFIRMED"}, {invited, "FORCE_CHANGE_PASSWORD"}} {
 		if p := s.aamPantherUser(tc.u.UserID); p.Status != tc.want {
@@ -337,16 +322,16 @@ func TestAAMUsers_UpdateChangesTheFieldsSentAndKeepsTheRest(t *testing.T) {
 	for _, step := range []struct {
 		name   string
 		body   map[string]any
-		change func(*aamUserObj)
+		change func(*aamUser)
 	}{
-		{"firstName alone", map[string]any{"firstName": "Kimberly"}, func(w *aamUserObj) { w.FirstName = "Kimberly" }},
+		{"firstName alone", map[string]any{"firstName": "Kimberly"}, func(w *aamUser) { w.FirstName = "Kimberly" }},
 		{"lastName and email", map[string]any{"lastName": "Park", "email": "Kim.Park@example.com"},
-			func(w *aamUserObj) { w.LastName, w.Email = "Park", "Kim.Park@example.com" }},
-		{"username", map[string]any{"username": "kpark"}, func(w *aamUserObj) { w.Username = "kpark" }},
-		{"title null clears the title alone", map[string]any{"title": nil}, func(w *aamUserObj) { w.Title = nil }},
-		{"phoneNumber null clears the phone number", map[string]any{"phoneNumber": nil}, func(w *aamUserObj) { w.PhoneNumber = nil }},
-		{"title set again", map[string]any{"title": "Lead"}, func(w *aamUserObj) { w.Title = aamStr("Lead") }},
-		{"an empty object changes nothing", map[string]any{}, func(*aamUserObj) {}},
+			func(w *aamUser) { w.LastName, w.Email = "Park", "Kim.Park@example.com" }},
+		{"username", map[string]any{"username": "kpark"}, func(w *aamUser) { w.Username = "kpark" }},
+		{"title null clears the title alone", map[string]any{"title": nil}, func(w *aamUser) { w.Title = nil }},
+		{"phoneNumber null clears the phone number", map[string]any{"phoneNumber": nil}, func(w *aamUser) { w.PhoneNumber = nil }},
+		{"title set again", map[string]any{"title": "Lead"}, func(w *aamUser) { w.Title = aamStr("Lead") }},
+		{"an empty object changes nothing", map[string]any{}, func(*aamUser) {}},
 	} {
 		got := s.aamPutUser(u.UserID, step.body)
 		step.change(&want)
@@ -624,10 +609,10 @@ var aamWords = []string{"alpha", "Bravo", "charlie", "Delta", "echo", "Foxtrot",
 
 // aamSeed25 creates 25 users whose first names, last names, e-mails and
 // usernames each sort in a different order, with all three statuses.
-func (s *testServer) aamSeed25() []aamUserObj {
+func (s *testServer) aamSeed25() []aamUser {
 	s.t.Helper()
 	statuses := []string{"ACTIVE", "INACTIVE", "ACTIVE", "LOCKED", "ACTIVE"}
-	var us []aamUserObj
+	var us []aamUser
 	for i := range 25 {
 		us = append(us, s.aamCreateUser(map[string]any{
 			"firstName": aamWords[i*7%25],
@@ -715,18 +700,18 @@ func TestAAMUsers_ListSortsByEveryDocumentedProperty(t *testing.T) {
 	us := s.aamSeed25()
 	for _, tc := range []struct {
 		sortBy string
-		key    func(aamUserObj) string
+		key    func(aamUser) string
 	}{
-		{"userId", func(aamUserObj) string { return "" }},
-		{"firstName", func(u aamUserObj) string { return u.FirstName }},
-		{"lastName", func(u aamUserObj) string { return u.LastName }},
-		{"email", func(u aamUserObj) string { return u.Email }},
-		{"username", func(u aamUserObj) string { return u.Username }},
-		{"status", func(u aamUserObj) string { return u.Status }},
+		{"userId", func(aamUser) string { return "" }},
+		{"firstName", func(u aamUser) string { return u.FirstName }},
+		{"lastName", func(u aamUser) string { return u.LastName }},
+		{"email", func(u aamUser) string { return u.Email }},
+		{"username", func(u aamUser) string { return u.Username }},
+		{"status", func(u aamUser) string { return u.Status }},
 	} {
 		for _, desc := range []bool{false, true} {
 			want := slices.Clone(us)
-			slices.SortStableFunc(want, func(a, b aamUserObj) int {
+			slices.SortStableFunc(want, func(a, b aamUser) int {
 				c := strings.Compare(strings.ToLower(tc.key(a)), strings.ToLower(tc.key(b)))
 				if c == 0 {
 					c = int(a.UserID - b.UserID)
@@ -766,15 +751,15 @@ func TestAAMUsers_ListSearchIsACaseInsensitiveSubstringOfUsernameNamesAndEmail(t
 
 	for _, tc := range []struct {
 		query string
-		want  []aamUserObj
+		want  []aamUser
 	}{
-		{"search=mArT", []aamUserObj{first, last, mail, login}},
-		{"search=NOWAK", []aamUserObj{mail}},
-		{"search=%C3%98RSTED", []aamUserObj{accent}}, // ØRSTED
-		{"search=%C3%A9LO", []aamUserObj{accent}},    // éLO
-		{"search=smartp", []aamUserObj{login}},
-		{"search=%40BETA.", []aamUserObj{last}},
-		{"search=mart&sortBy=lastName&descending=true", []aamUserObj{login, mail, last, first}},
+		{"search=mArT", []aamUser{first, last, mail, login}},
+		{"search=NOWAK", []aamUser{mail}},
+		{"search=%C3%98RSTED", []aamUser{accent}}, // ØRSTED
+		{"search=%C3%A9LO", []aamUser{accent}},    // éLO
+		{"search=smartp", []aamUser{login}},
+		{"search=%40BETA.", []aamUser{last}},
+		{"search=mart&sortBy=lastName&descending=true", []aamUser{login, mail, last, first}},
 		{"search=zzz", nil},
 		{"search=", nil}, // empty means not given: everyone
 	} {
@@ -796,7 +781,7 @@ func TestAAMUsers_ListByRepeatedGroupIDIsUsersInAnyOfTheGroups(t *testing.T) {
 	g1 := s.aamCreateGroup(map[string]any{"name": "G1"})
 	g2 := s.aamCreateGroup(map[string]any{"name": "G2"})
 	g3 := s.aamCreateGroup(map[string]any{"name": "G3"})
-	in := func(email string, groups ...aamGroup) aamUserObj {
+	in := func(email string, groups ...aamGroup) aamUser {
 		ids := []int64{}
 		for _, g := range groups {
 			ids = append(ids, g.GroupID)
@@ -812,14 +797,14 @@ func TestAAMUsers_ListByRepeatedGroupIDIsUsersInAnyOfTheGroups(t *testing.T) {
 	q1, q2, q3 := fmt.Sprint("groupId=", g1.GroupID), fmt.Sprint("groupId=", g2.GroupID), fmt.Sprint("groupId=", g3.GroupID)
 	for _, tc := range []struct {
 		query string
-		want  []aamUserObj
+		want  []aamUser
 	}{
-		{q1, []aamUserObj{u1, both}},
-		{q1 + "&" + q2, []aamUserObj{u1, u2, both}},
-		{q2 + "&" + q1 + "&" + q1, []aamUserObj{u1, u2, both}},
-		{q3, []aamUserObj{u3}},
-		{q1 + "&" + q3 + "&sortBy=email", []aamUserObj{both, u1, u3}},
-		{q1 + "&" + q2 + "&search=TWO", []aamUserObj{u2}},
+		{q1, []aamUser{u1, both}},
+		{q1 + "&" + q2, []aamUser{u1, u2, both}},
+		{q2 + "&" + q1 + "&" + q1, []aamUser{u1, u2, both}},
+		{q3, []aamUser{u3}},
+		{q1 + "&" + q3 + "&sortBy=email", []aamUser{both, u1, u3}},
+		{q1 + "&" + q2 + "&search=TWO", []aamUser{u2}},
 	} {
 		if got := aamUserIDs(s.aamListUsers(s.readKey, tc.query)); !slices.Equal(got, aamUserIDs(tc.want)) {
 			t.Errorf("%s: %v, want %v", tc.query, got, aamUserIDs(tc.want))
@@ -1043,7 +1028,7 @@ func TestAAMUsers_OneUserHasTwoViews(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Panther id %q: %v", pu.ID, err)
 		}
-		want := aamUserObj{PID: 1, UserID: id, Username: tc.email, Status: "ACTIVE", FirstName: "Pan", LastName: "Ther",
+		want := aamUser{PID: 1, UserID: id, Username: tc.email, Status: "ACTIVE", FirstName: "Pan", LastName: "Ther",
 			Email: tc.email, Groups: []int64{}, IsAdmin: tc.admin}
 		if got := s.aamGetUser(s.readKey, id); !reflect.DeepEqual(got, want) {
 			t.Errorf("AAM view of Panther's %s user =\n%v\nwant\n%v", tc.role, got, want)
@@ -1154,7 +1139,7 @@ func TestAAMUsers_AnotherPartnersKeySeesNoneOfOurUsers(t *testing.T) {
 	// Their user, with the same e-mail, is theirs alone.
 	r := s.do("POST", "/api/v1/users/", other, aamNewUser("shared@example.com", "Their", "Own"))
 	wantStatus(t, r, http.StatusCreated)
-	var theirs aamUserObj
+	var theirs aamUser
 	r.json(t, &theirs)
 	if theirs.PID != pid {
 		t.Errorf("their user has pid %d, want %d", theirs.PID, pid)

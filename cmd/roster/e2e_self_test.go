@@ -410,7 +410,7 @@ func TestSelf_UpdatePasswordRefusesAWrongOldOneAndAWeakOrReusedNewOne(t *testing
 	s := startServer(t)
 	// The given name differs from the username and e-mail, so that only
 	// the given-name rule can refuse a password containing it.
-	createAAMUser(t, s, map[string]any{
+	s.aamCreateUser(map[string]any{
 		"username": "u4821", "email": "u4821@example.com", "firstName": "Evangeline", "lastName": "Marsh",
 		"password": goodPassword,
 	})
@@ -514,7 +514,7 @@ func TestSelf_ResetPasswordMailsANewTemporaryPassword(t *testing.T) {
 
 func TestSelf_InvitedUserSignsInWithTheTemporaryPasswordAndSetsTheirOwn(t *testing.T) {
 	s := startServer(t)
-	u := createAAMUser(t, s, map[string]any{"email": "gil@example.com", "firstName": "Gil", "lastName": "Userson"})
+	u := s.aamCreateUser(map[string]any{"email": "gil@example.com", "firstName": "Gil", "lastName": "Userson"})
 	temp := mailedPassword(t, s, 1, "gil@example.com")
 	if st := signInState(t, s, u.UserID); st != "FORCE_CHANGE_PASSWORD" {
 		t.Errorf("Panther status %q for an invited user, want FORCE_CHANGE_PASSWORD", st)

@@ -120,21 +120,11 @@ func wantUnauthorized(t *testing.T, r response) {
 // dialect, a user whose username is name, with goodPassword.
 func addUser(t *testing.T, s *testServer, name string, admin bool) aamUser {
 	t.Helper()
-	return createAAMUser(t, s, map[string]any{
+	return s.aamCreateUser(map[string]any{
 		"username": name, "email": name + "@example.com",
 		"firstName": strings.ToUpper(name[:1]) + name[1:], "lastName": "Userson",
 		"isAdmin": admin, "password": goodPassword,
 	})
-}
-
-// createAAMUser posts a user body with the admin key and wants a 201.
-func createAAMUser(t *testing.T, s *testServer, body map[string]any) aamUser {
-	t.Helper()
-	r := s.do("POST", "/api/v1/users", s.adminKey, body)
-	wantStatus(t, r, http.StatusCreated)
-	var u aamUser
-	r.json(t, &u)
-	return u
 }
 
 // aamGet reads a user with the admin key through the Audience Manager
