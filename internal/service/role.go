@@ -129,10 +129,7 @@ func (s *Service) UpdateRole(ctx context.Context, a Actor, id int64, in RoleInpu
 		return roster.Role{}, err
 	}
 	var r roster.Role
-	err := s.store.Tx(ctx, func(tx roster.Store) error {
-		if err := tx.LockPartner(ctx, a.PartnerID); err != nil {
-			return err
-		}
+	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		old, err := tx.Role(ctx, a.PartnerID, id)
 		if err != nil {
 			return err
@@ -162,7 +159,7 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, id int64) error {
 	if err := require(a, roster.PermUserModify); err != nil {
 		return err
 	}
-	return s.store.Tx(ctx, func(tx roster.Store) error {
+	return s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		r, err := tx.Role(ctx, a.PartnerID, id)
 		if err != nil {
 			return err

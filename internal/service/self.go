@@ -27,7 +27,7 @@ func (s *Service) UpdateSelf(ctx context.Context, a Actor, p UserPatch) (roster.
 		return roster.User{}, errNoSelf
 	}
 	var u roster.User
-	err := s.store.Tx(ctx, func(tx roster.Store) error {
+	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		old, err := tx.User(ctx, a.PartnerID, a.UserID)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 		}
 	}
 	hash := hashPassword(newPw)
-	return s.store.Tx(ctx, func(tx roster.Store) error {
+	return s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor) error {
 	pw := newPassword()
 	expires := s.now().UTC().Add(TempPasswordTTL)
 	var u roster.User
-	err := s.store.Tx(ctx, func(tx roster.Store) error {
+	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		var err error
 		if u, err = tx.User(ctx, a.PartnerID, a.UserID); err != nil {
 			return err

@@ -9,6 +9,7 @@
 package service
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -49,4 +50,19 @@ func New(cfg Config) *Service {
 		s.now = time.Now
 	}
 	return s
+}
+
+// partnerTx runs fn in a transaction that first locks the partner. Every
+// write that reads, checks and then writes (the last-admin rule, a user's
+// failure count, a password's compare-and-set, login names unique across
+// columns) goes through it, so that such checks cannot race — between
+// goroutines on SQLite's single writer, and between nodes on PostgreSQL,
+// where the lock is a row lock held to commit.
+func (s *Service) partnerTx(ctx context.Context, partnerID int64, fn func(tx roster.Store) error) error {
+	return s.store.Tx(ctx, func(tx roster.Store) error {
+		if err := tx.LockPartner(ctx, partnerID); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }

@@ -73,7 +73,7 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 		return Tokens{}, errBadCredentials
 	}
 	var t Tokens
-	err = s.store.Tx(ctx, func(tx roster.Store) error {
+	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if err != nil {
 			return err
@@ -121,7 +121,7 @@ func usable(u roster.User, now time.Time) bool {
 // once the run reaches MaxFailedSignIns within FailureWindow. It re-reads
 // the user inside the write, so that concurrent failures all count.
 func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time) error {
-	return s.store.Tx(ctx, func(tx roster.Store) error {
+	return s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if roster.ErrorCode(err) == roster.ENotFound {
 			return nil // deleted meanwhile: nothing to count

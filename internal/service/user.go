@@ -106,7 +106,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		u.SignIn, u.PasswordHash = roster.SignInConfirmed, hashPassword(in.Password)
 	}
 
-	err := s.store.Tx(ctx, func(tx roster.Store) error {
+	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		role, err := resolveRole(ctx, tx, a.PartnerID, in.Role)
 		if err != nil {
 			return err
@@ -202,10 +202,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, p UserPatch
 		return roster.User{}, err
 	}
 	var u roster.User
-	err := s.store.Tx(ctx, func(tx roster.Store) error {
-		if err := tx.LockPartner(ctx, a.PartnerID); err != nil {
-			return err
-		}
+	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		old, err := tx.User(ctx, a.PartnerID, id)
 		if err != nil {
 			return err
@@ -306,10 +303,7 @@ func (s *Service) DeleteUsers(ctx context.Context, a Actor, ids []int64) error {
 	if a.UserID != 0 && slices.Contains(ids, a.UserID) {
 		return roster.Errorf(roster.EConflict, "you cannot delete yourself")
 	}
-	return s.store.Tx(ctx, func(tx roster.Store) error {
-		if err := tx.LockPartner(ctx, a.PartnerID); err != nil {
-			return err
-		}
+	return s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		adminGone := false
 		for _, id := range dedupe(ids) {
 			u, err := tx.User(ctx, a.PartnerID, id)

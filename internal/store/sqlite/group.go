@@ -10,12 +10,14 @@ import (
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// selectGroups reads groups with their members, for scanGroup; the members
+// groupColumns are what scanGroup reads, from groups aliased g; the members
 // come from a correlated subquery, so a list costs one query.
-const selectGroups = `SELECT g.id, g.partner_id, g.name, g.description, g.created_at, g.updated_at,
+const groupColumns = `g.id, g.partner_id, g.name, g.description, g.created_at, g.updated_at,
 	(SELECT group_concat(ug.user_id)
-	 FROM user_groups ug WHERE ug.group_id = g.id)
-	FROM groups g`
+	 FROM user_groups ug WHERE ug.group_id = g.id)`
+
+// selectGroups reads groups with their members, for scanGroup.
+const selectGroups = `SELECT ` + groupColumns + ` FROM groups g`
 
 // CreateGroup inserts g with its members, sets its ID, CreatedAt and
 // UpdatedAt, and sets g.Users to the stored set (sorted, without
@@ -70,15 +72,8 @@ func (s *Store) Group(ctx context.Context, partnerID, id int64) (roster.Group, e
 // Groups returns the partner's groups matching f with their members,
 // ordered by name (case-insensitively) and then id.
 func (s *Store) Groups(ctx context.Context, partnerID int64, f roster.GroupFilter) ([]roster.Group, error) {
-	where, args := groupWhere(partnerID, f)
-	dir := " ASC"
-	if f.Descending {
-		dir = " DESC"
-	}
-	page, pageArgs := limitOffset(f.Limit, f.Offset)
-	query := selectGroups + ` WHERE ` + where + ` ORDER BY g.name_norm` + dir + `, g.id` + dir + page
-
-	rows, err := s.reader().QueryContext(ctx, query, append(args, pageArgs...)...)
+	query, args := groupsQuery(partnerID, f)
+	rows, err := s.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: groups: %w", err)
 	}
@@ -99,32 +94,60 @@ func (s *Store) Groups(ctx context.Context, partnerID int64, f roster.GroupFilte
 
 // CountGroups returns how many groups match f, ignoring Offset and Limit.
 func (s *Store) CountGroups(ctx context.Context, partnerID int64, f roster.GroupFilter) (int, error) {
-	where, args := groupWhere(partnerID, f)
+	query, args := countGroupsQuery(partnerID, f)
 	var n int
-	err := s.reader().QueryRowContext(ctx, `SELECT count(*) FROM groups g WHERE `+where, args...).Scan(&n)
+	err := s.reader().QueryRowContext(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count groups: %w", err)
 	}
 	return n, nil
 }
 
-// groupWhere is the WHERE clause, on groups aliased g, of f's selecting
-// fields.
-func groupWhere(partnerID int64, f roster.GroupFilter) (string, []any) {
-	where := []string{"g.partner_id = ?"}
-	args := []any{partnerID}
+// groupsQuery builds the query for Groups, with its arguments.
+func groupsQuery(partnerID int64, f roster.GroupFilter) (string, []any) {
+	from, where, args := groupSelect(partnerID, f)
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	page, pageArgs := limitOffset(f.Limit, f.Offset)
+	return `SELECT ` + groupColumns + ` FROM ` + from + ` WHERE ` + where +
+		` ORDER BY g.name_norm` + dir + `, g.id` + dir + page, append(args, pageArgs...)
+}
+
+// countGroupsQuery builds the query for CountGroups.
+func countGroupsQuery(partnerID int64, f roster.GroupFilter) (string, []any) {
+	from, where, args := groupSelect(partnerID, f)
+	return `SELECT count(*) FROM ` + from + ` WHERE ` + where, args
+}
+
+// groupSelect returns the FROM clause, which names the group g, and the
+// WHERE clause with its arguments, of f's selecting fields. A Search needle
+// long enough for the trigram index puts groups_fts first, as userSelect
+// does with users_fts, unless a list of IDs already names the rows.
+func groupSelect(partnerID int64, f roster.GroupFilter) (from, where string, args []any) {
+	from = "groups g"
+	conds := []string{"g.partner_id = ?"}
+	args = []any{partnerID}
 	if len(f.IDs) > 0 {
-		where = append(where, "g.id IN ("+placeholders(len(f.IDs))+")")
+		conds = append(conds, "g.id IN ("+placeholders(len(f.IDs))+")")
 		for _, id := range f.IDs {
 			args = append(args, id)
 		}
 	}
 	if f.Search != "" {
-		// instr, not LIKE: the needle's % and _ stay literal.
-		where = append(where, "instr(g.search, ?) > 0")
-		args = append(args, strings.ToLower(f.Search))
+		// instr, not LIKE: the needle's % and _ stay literal. instr
+		// decides; the trigram index only finds the candidates.
+		needle := strings.ToLower(f.Search)
+		conds = append(conds, "instr(g.search, ?) > 0")
+		args = append(args, needle)
+		if t := trigramTerm("search", needle); t != "" && len(f.IDs) == 0 {
+			from = "groups_fts CROSS JOIN groups g ON g.id = groups_fts.rowid"
+			conds = append(conds, "groups_fts MATCH ?")
+			args = append(args, trigramQuery(partnerID, []string{t}))
+		}
 	}
-	return strings.Join(where, " AND "), args
+	return from, strings.Join(conds, " AND "), args
 }
 
 // UpdateGroup stores g's name, description and members, sets UpdatedAt and

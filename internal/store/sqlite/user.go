@@ -10,15 +10,18 @@ import (
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// selectUsers reads users with their role and memberships, for scanUser.
-// The memberships come from a correlated subquery, so that a list of users
-// costs one query however long it is, and EachUser can stream it.
-const selectUsers = `SELECT u.id, u.partner_id, u.username, u.email, u.given_name, u.family_name,
+// userColumns are what scanUser reads, from users aliased u joined to their
+// roles aliased r. The memberships come from a correlated subquery, so that
+// a list of users costs one query however long it is, and EachUser can
+// stream it.
+const userColumns = `u.id, u.partner_id, u.username, u.email, u.given_name, u.family_name,
 	u.title, u.phone, u.state, u.sign_in, u.password_hash, u.password_expires_at,
 	u.created_at, u.updated_at, u.last_login_at, u.failed_sign_ins, u.failed_since,
 	(SELECT group_concat(ug.group_id)
-	 FROM user_groups ug WHERE ug.user_id = u.id), ` + roleColumns + `
-	FROM users u JOIN roles r ON r.id = u.role_id`
+	 FROM user_groups ug WHERE ug.user_id = u.id), ` + roleColumns
+
+// selectUsers reads users with their role and memberships, for scanUser.
+const selectUsers = `SELECT ` + userColumns + ` FROM users u JOIN roles r ON r.id = u.role_id`
 
 // CreateUser inserts u with its memberships and sets its ID, CreatedAt and
 // UpdatedAt; it fills u.Role from u.Role.ID and sets u.Groups to the stored
@@ -190,6 +193,7 @@ func checkUserRefs(ctx context.Context, q queryer, u *roster.User, groups []int6
 // family", which contains each name alone) and the e-mail, lower-cased in Go
 // because SQLite's lower() folds ASCII only. The newline between them keeps
 // a needle such as "smithjo" from matching across "Smith" and "jo@…".
+// Triggers copy it into the trigram index users_fts (search.go).
 func search(u *roster.User) string {
 	return strings.ToLower(u.GivenName + " " + u.FamilyName + "\n" + u.Email)
 }

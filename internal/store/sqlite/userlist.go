@@ -35,9 +35,9 @@ func (s *Store) Users(ctx context.Context, partnerID int64, f roster.UserFilter)
 // CountUsers returns how many users match f, ignoring its AfterID, Offset,
 // Limit and order.
 func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFilter) (int, error) {
-	where, args := userWhere(partnerID, f)
+	query, args := countUsersQuery(partnerID, f)
 	var n int
-	err := s.reader().QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+where, args...).Scan(&n)
+	err := s.reader().QueryRowContext(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count users: %w", err)
 	}
@@ -99,6 +99,12 @@ func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn f
 	return nil
 }
 
+// countUsersQuery builds the query for CountUsers.
+func countUsersQuery(partnerID int64, f roster.UserFilter) (string, []any) {
+	src := userSelect(partnerID, f)
+	return `SELECT count(*) FROM ` + src.from + ` WHERE ` + src.where, src.args
+}
+
 // usersQuery builds the query for Users and EachUser. Every value is a
 // bound parameter; the only SQL taken from f is a column out of
 // userSortColumns.
@@ -108,10 +114,11 @@ func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn f
 // AfterID with another order, or names an order that does not exist, is a
 // programming error in the caller and gets an internal error, not EInvalid.
 func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
-	where, args := userWhere(partnerID, f)
+	src := userSelect(partnerID, f)
+	query := `SELECT ` + userColumns + ` FROM ` + src.from + ` JOIN roles r ON r.id = u.role_id WHERE `
 	if f.Email != "" {
 		// The domain says an e-mail filter overrides every other field.
-		return selectUsers + ` WHERE ` + where + ` ORDER BY u.id`, args, nil
+		return query + src.where + ` ORDER BY u.id`, src.args, nil
 	}
 	col, ok := userSortColumns[f.SortBy]
 	if !ok {
@@ -122,30 +129,52 @@ func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
 			return "", nil, fmt.Errorf("sqlite: users: AfterID needs ascending id order, not %q descending=%v",
 				f.SortBy, f.Descending)
 		}
-		where += ` AND u.id > ?`
-		args = append(args, f.AfterID)
+		src.where += ` AND ` + src.id + ` > ?`
+		src.args = append(src.args, f.AfterID)
 	}
 	dir := " ASC"
 	if f.Descending {
 		dir = " DESC"
 	}
-	order := "u.id" + dir
+	order := src.id + dir
 	if col != "" {
 		order = col + dir + ", " + order
 	}
 	page, pageArgs := limitOffset(f.Limit, f.Offset)
-	return selectUsers + ` WHERE ` + where + ` ORDER BY ` + order + page, append(args, pageArgs...), nil
+	return query + src.where + ` ORDER BY ` + order + page, append(src.args, pageArgs...), nil
 }
 
-// userWhere is the WHERE clause, on users aliased u, of every filter field
-// except AfterID and the paging and order fields.
-func userWhere(partnerID int64, f roster.UserFilter) (string, []any) {
+// userSource is where a user filter reads: the FROM clause, which names
+// the user u and leaves the roles to the caller, and the WHERE clause with
+// its arguments, for every filter field except AfterID and the paging and
+// order fields.
+type userSource struct {
+	from, where string
+	args        []any
+	// id is the user's id to order and page by. With the trigram index
+	// joined it is the index's rowid, equal to u.id: SQLite does not carry
+	// an order across that equality, and only an ORDER BY and a lower bound
+	// on the rowid itself let FTS5 hand out its rows in order, so that a
+	// page in id order stops after its last row.
+	id string
+}
+
+// userSelect returns the source of the users matching f.
+//
+// A Contains or Search needle long enough for the trigram index
+// (search.go) puts the index first, as the outer loop of a CROSS JOIN that
+// SQLite may not reorder: the index yields the partner's candidates and
+// each is looked up by id. Only a list of IDs does without it, since those
+// ids already name at most a few hundred rows to look up.
+func userSelect(partnerID int64, f roster.UserFilter) userSource {
+	src := userSource{from: "users u", id: "u.id"}
 	where := []string{"u.partner_id = ?"}
 	args := []any{partnerID}
 	if f.Email != "" {
 		where = append(where, "u.email_norm = ?")
 		args = append(args, strings.ToLower(f.Email))
-		return strings.Join(where, " AND "), args
+		src.where, src.args = strings.Join(where, " AND "), args
+		return src
 	}
 	if len(f.IDs) > 0 {
 		where = append(where, "u.id IN ("+placeholders(len(f.IDs))+")")
@@ -161,15 +190,30 @@ func userWhere(partnerID int64, f roster.UserFilter) (string, []any) {
 		}
 	}
 	// instr, not LIKE: the needle's % and _ stay literal without escaping.
+	// instr decides; the trigram terms only find the candidates.
+	var terms []string
 	if f.Contains != "" {
+		needle := strings.ToLower(f.Contains)
 		where = append(where, "instr(u.search, ?) > 0")
-		args = append(args, strings.ToLower(f.Contains))
+		args = append(args, needle)
+		if t := trigramTerm("search", needle); t != "" {
+			terms = append(terms, t)
+		}
 	}
 	if f.Search != "" {
 		// search holds the full name and the e-mail; the username is apart.
 		needle := strings.ToLower(f.Search)
 		where = append(where, "(instr(u.search, ?) > 0 OR instr(u.username_norm, ?) > 0)")
 		args = append(args, needle, needle)
+		if t := trigramTerm("search username_norm", needle); t != "" {
+			terms = append(terms, t)
+		}
+	}
+	if len(terms) > 0 && len(f.IDs) == 0 {
+		src.from = "users_fts CROSS JOIN users u ON u.id = users_fts.rowid"
+		src.id = "users_fts.rowid"
+		where = append(where, "users_fts MATCH ?")
+		args = append(args, trigramQuery(partnerID, terms))
 	}
 	if !f.IncludeInactive {
 		where = append(where, "u.state <> ?")
@@ -179,5 +223,6 @@ func userWhere(partnerID int64, f roster.UserFilter) (string, []any) {
 		where = append(where, "u.sign_in = ?")
 		args = append(args, f.SignIn)
 	}
-	return strings.Join(where, " AND "), args
+	src.where, src.args = strings.Join(where, " AND "), args
+	return src
 }

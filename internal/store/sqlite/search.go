@@ -1,0 +1,58 @@
+package sqlite
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The substring searches (UserFilter.Contains and Search, GroupFilter.Search)
+// look for a lower-cased needle in lower-cased text. instr() decides whether
+// a row matches, exactly as it always has. When the needle has at least one
+// trigram, the query also joins the trigram index of migration 00003
+// (users_fts, groups_fts), which finds the candidates without reading every
+// row of the partner.
+//
+// The index never loses a row that instr() would match: a phrase of trigrams
+// matches wherever the needle is a substring of the indexed text, and the
+// text is the very column instr() reads. It can find more, in one case:
+// FTS5 reads U+FFFE and U+FFFF as U+FFFD, which Go's ToLower does not, and
+// instr() then drops those rows. So the results are instr()'s, whatever the
+// tokenizer does; the index only decides how many rows are read.
+//
+// In id order the index hands out its rows in that order, so a page stops
+// at its last row however many match. A count, or a page in another order,
+// reads every match: for a needle most of the partner's users contain
+// ("example.com") that costs about twice the scan it replaces, where a
+// selective needle costs a hundredth of it.
+
+// minTrigramRunes is the shortest needle the trigram index can look up: a
+// shorter one has no trigram, and FTS5 would match no row at all.
+const minTrigramRunes = 3
+
+// trigramTerm returns the FTS5 query term that finds needle in the columns
+// cols (space-separated), or "" if needle is too short for the index.
+// needle comes from strings.ToLower, which always returns valid UTF-8, so
+// its runes are the characters the tokenizer sees.
+func trigramTerm(cols, needle string) string {
+	if utf8.RuneCountInString(needle) < minTrigramRunes {
+		return ""
+	}
+	return "({" + cols + "} : " + ftsPhrase(needle) + ")"
+}
+
+// trigramQuery returns the FTS5 query for the rows of the partner that
+// match every one of terms. The partner column holds "#<id>#", and no other
+// partner's value contains that phrase.
+func trigramQuery(partnerID int64, terms []string) string {
+	partner := "({partner} : " + ftsPhrase("#"+strconv.FormatInt(partnerID, 10)+"#") + ")"
+	return strings.Join(append([]string{partner}, terms...), " AND ")
+}
+
+// ftsPhrase quotes s as one FTS5 phrase. Inside double quotes FTS5 parses
+// nothing — not AND, NEAR, *, ^, :, parentheses or column names — except
+// the double quote itself, which is written twice; the trigram tokenizer
+// then turns the whole string, spaces included, into consecutive trigrams.
+func ftsPhrase(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
