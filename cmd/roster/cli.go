@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/store/postgres"
 	"github.com/roster-dev/roster/internal/store/sqlite"
 )
 
@@ -44,12 +46,36 @@ func addDBFlag(cmd *cobra.Command, dst *string) {
 		"SQLite file path (created on first start) or postgres:// URL [$ROSTER_DB]")
 }
 
-// openStore opens the database a --db value names.
+// openStore opens the database a --db value names: a postgres:// URL, or
+// else a SQLite file path. This is the one place that knows both engines.
 func openStore(ctx context.Context, dsn string) (roster.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("--db %s: PostgreSQL is not supported yet; use a SQLite file path", "postgres://…")
+	if isPostgres(dsn) {
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			// The URL may hold a password: name the engine, not the URL.
+			return nil, fmt.Errorf("--db (PostgreSQL): %w", err)
+		}
+		return st, nil
 	}
 	return sqlite.Open(ctx, dsn)
+}
+
+// isPostgres reports whether a --db value is a PostgreSQL URL.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// dbLabel is a --db value fit for a log line: a PostgreSQL URL without its
+// password.
+func dbLabel(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }
 
 // newLogger returns the process's logger: text lines on stderr.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 	"github.com/roster-dev/roster/internal/apidoc/apidoctest"
 	"github.com/roster-dev/roster/internal/mail/mailtest"
 	"github.com/roster-dev/roster/internal/roster"
-	"github.com/roster-dev/roster/internal/store/sqlite"
+	"github.com/roster-dev/roster/internal/store/postgres/pgtest"
 )
 
 // testServer is a Roster server started through the same serve() that
@@ -82,7 +83,7 @@ func withSMTPAuth(user, pass string) serverOption {
 
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: filepath.Join(t.TempDir(), "roster.db"), mailFrom: "roster@test.example"}}
+	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: testDB(t), mailFrom: "roster@test.example"}}
 	for _, o := range opts {
 		o(&su)
 	}
@@ -277,12 +278,23 @@ func (s *testServer) createUser(email, given, family, role string) apiUser {
 	return u
 }
 
+// testDB is the database an end-to-end server runs on: a SQLite file in a
+// temp dir, or, when ROSTER_TEST_E2E_ENGINE=postgres (CI's second run), a
+// fresh PostgreSQL database cloned from a migrated template.
+func testDB(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("ROSTER_TEST_E2E_ENGINE") == "postgres" {
+		return pgtest.NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "roster.db")
+}
+
 // store opens the server's database directly, beside the running server,
-// for assertions and for states no Panther endpoint can produce (such as a
-// deactivated user).
+// for assertions and for states no endpoint can produce (such as an
+// expired token).
 func (s *testServer) store() roster.Store {
 	s.t.Helper()
-	st, err := sqlite.Open(context.Background(), s.db)
+	st, err := openStore(context.Background(), s.db)
 	if err != nil {
 		s.t.Fatal(err)
 	}

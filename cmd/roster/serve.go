@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	log.Info("roster serving", "addr", "http://"+ln.Addr().String(), "db", cfg.db)
+	log.Info("roster serving", "addr", "http://"+ln.Addr().String(), "db", dbLabel(cfg.db))
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
