@@ -30,9 +30,11 @@ type serveConfig struct {
 	// smtpTLS overrides the TLS settings for STARTTLS (tests trust their
 	// own in-process server's certificate through it).
 	smtpTLS *tls.Config
+	// pprof, if set, is where net/http/pprof listens, apart from the API.
+	pprof string
 	// ready, if set, is called with the bound address once the server
-	// accepts connections.
-	ready func(addr string)
+	// accepts connections; pprofReady likewise with pprof's.
+	ready, pprofReady func(addr string)
 }
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
@@ -52,6 +54,7 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	addDBFlag(cmd, &cfg.db)
 	f.StringVar(&cfg.smtp, "smtp", env("ROSTER_SMTP", ""), "SMTP relay for invitations, smtp://[user:pass@]host:port; unset: mail goes to the log, passwords masked [$ROSTER_SMTP]")
 	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "roster@localhost"), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
+	f.StringVar(&cfg.pprof, "pprof", env("ROSTER_PPROF", ""), "also serve net/http/pprof on this address, apart from the API, such as 127.0.0.1:6060; unset: off [$ROSTER_PPROF]")
 	return cmd
 }
 
@@ -59,7 +62,8 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 const mailDrainTimeout = 10 * time.Second
 
 // serve runs the server until ctx ends, then shuts down in order: stop
-// accepting and drain requests, deliver queued mail, close the database.
+// accepting and drain requests, close pprof's server, deliver queued mail,
+// close the database.
 func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	log := newLogger(stderr)
 	st, err := openStore(ctx, cfg.db)
@@ -83,6 +87,13 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 
 	svc := service.New(service.Config{Store: st, Mail: queue, Log: log})
 	go sweepTokens(ctx, svc, log)
+	if cfg.pprof != "" {
+		stop, err := startPprof(cfg.pprof, cfg.pprofReady, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
