@@ -41,6 +41,9 @@ type Store struct {
 	// read serves reads outside transactions; in WAL mode they run in
 	// parallel with each other and with the writer.
 	read *sql.DB
+	// readQ and writeQ run queries on the pools through cached prepared
+	// statements.
+	readQ, writeQ *stmtCache
 	// tx is set on the Store that Tx passes to its callback.
 	tx *sql.Tx
 	// now is the clock for CreatedAt and UpdatedAt; tests may replace it.
@@ -96,7 +99,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, now: time.Now}
+	s := &Store{write: write, read: read, readQ: newStmtCache(read), writeQ: newStmtCache(write), now: time.Now}
 	for name, db := range map[string]*sql.DB{"write": write, "read": read} {
 		if err := db.PingContext(ctx); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlite: connect %s pool: %w", name, err), s.Close())
@@ -139,7 +142,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	return errors.Join(s.write.Close(), s.read.Close())
+	return errors.Join(s.readQ.Close(), s.writeQ.Close(), s.write.Close(), s.read.Close())
 }
 
 // Tx runs fn in one transaction on the write pool and commits if fn returns
@@ -169,7 +172,7 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{write: s.write, read: s.read, tx: tx, now: s.now}); err != nil {
+	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, tx: tx, now: s.now}); err != nil {
 		// ErrTxDone means database/sql already rolled back, because ctx ended.
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
@@ -185,18 +188,18 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 // reader is where reads go: the transaction inside Tx, else the read pool.
 func (s *Store) reader() queryer {
 	if s.tx != nil {
-		return s.tx
+		return txQueryer{s.tx, s.writeQ}
 	}
-	return s.read
+	return s.readQ
 }
 
 // writer is where writes go: the transaction inside Tx, else the write pool.
 // A read that decides a write (a role check before an insert) goes here too.
 func (s *Store) writer() queryer {
 	if s.tx != nil {
-		return s.tx
+		return txQueryer{s.tx, s.writeQ}
 	}
-	return s.write
+	return s.writeQ
 }
 
 // LockPartner checks that the partner exists. It needs to lock nothing: a

@@ -53,6 +53,37 @@ func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.
 	return c.fullConn.QueryContext(ctx, q, args)
 }
 
+// PrepareContext counts the queries run through prepared statements too,
+// which is how the store's statement cache runs them.
+func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	st, err := c.fullConn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	qs, ok := st.(fullStmt)
+	if !ok {
+		return nil, fmt.Errorf("driver statement %T lacks a context method", st)
+	}
+	return countingStmt{qs, c.queries}, nil
+}
+
+// fullStmt is the part of the driver's statement that database/sql uses.
+type fullStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+type countingStmt struct {
+	fullStmt
+	queries *atomic.Int64
+}
+
+func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.queries.Add(1)
+	return s.fullStmt.QueryContext(ctx, args)
+}
+
 // countReads points s's read pool at a counting one on the same file.
 func countReads(t *testing.T, s *Store, p string) *atomic.Int64 {
 	t.Helper()
@@ -63,7 +94,7 @@ func countReads(t *testing.T, s *Store, p string) *atomic.Int64 {
 	n := new(atomic.Int64)
 	read := sql.OpenDB(countingConnector{base, n})
 	t.Cleanup(func() { _ = read.Close() })
-	s.read = read
+	s.read, s.readQ = read, newStmtCache(read)
 	return n
 }
 
