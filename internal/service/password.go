@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unicode"
@@ -35,11 +36,26 @@ const (
 	argon2KeyLen  = 32
 )
 
+// kdfSlots bounds how many argon2id computations run at once: one per
+// core. Each takes 19 MiB; without a bound, a burst of sign-ins multiplies
+// the memory (measured: 250–410 MiB peak at 10 concurrent sign-ins) and
+// the cores thrash between hashes instead of finishing them. Every
+// computation waits its turn in the same queue, so the bound changes no
+// timing difference between kinds of attempt.
+var kdfSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// argon2Key is argon2.IDKey within kdfSlots.
+func argon2Key(pw, salt []byte, p argon2Params, keyLen uint32) []byte {
+	kdfSlots <- struct{}{}
+	defer func() { <-kdfSlots }()
+	return argon2.IDKey(pw, salt, p.time, p.memoryKiB, p.threads, keyLen)
+}
+
 // hashPassword hashes a password a person chose, with argon2id.
 func hashPassword(pw string) string {
 	p := defaultArgon2
 	salt := randomBytes(argon2SaltLen)
-	key := argon2.IDKey([]byte(pw), salt, p.time, p.memoryKiB, p.threads, argon2KeyLen)
+	key := argon2Key([]byte(pw), salt, p, argon2KeyLen)
 	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", schemeArgon2id, argon2.Version,
 		p.memoryKiB, p.time, p.threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
@@ -69,7 +85,7 @@ func verifyArgon2id(encoded, pw string) bool {
 	if err != nil || len(want) == 0 || len(want) > 64 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.time, p.memoryKiB, p.threads, uint32(len(want)))
+	got := argon2Key([]byte(pw), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
