@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // AccountState says whether a user may use Roster at all.
 type AccountState string
@@ -65,6 +68,14 @@ type User struct {
 	// at FailedSince; a successful sign-in clears both.
 	FailedSignIns int
 	FailedSince   *time.Time
+}
+
+// SearchText is what UserFilter.Contains looks in, lower-cased: the full
+// name ("given family", which holds each name alone) and the e-mail, on
+// separate lines so that a needle cannot match across the two. Every store
+// indexes exactly this text, so that both engines find the same users.
+func (u User) SearchText() string {
+	return strings.ToLower(u.GivenName + " " + u.FamilyName + "\n" + u.Email)
 }
 
 // IsActiveAdmin reports whether the user counts towards the partner's

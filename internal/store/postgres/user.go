@@ -55,7 +55,7 @@ func (s *Store) CreateUser(ctx context.Context, u *roster.User) error {
 			u.PartnerID, u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email),
 			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
 			u.Title, u.Phone, r.ID, u.State, u.SignIn, u.PasswordHash, toDBPtr(u.PasswordExpiresAt),
-			now, toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), search(u)).Scan(&id)
+			now, toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), u.SearchText()).Scan(&id)
 		if err != nil {
 			return writeError(err, "create user", "user")
 		}
@@ -125,7 +125,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *roster.User) error {
 			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
 			u.Title, u.Phone, r.ID, u.State, u.SignIn,
 			u.PasswordHash, toDBPtr(u.PasswordExpiresAt), now,
-			toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), search(u),
+			toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), u.SearchText(),
 			u.PartnerID, u.ID)
 		if err != nil {
 			return writeError(err, "update user", "user")
@@ -185,14 +185,6 @@ func checkUserRefs(ctx context.Context, q queryer, u *roster.User, groups []int6
 		return roster.Role{}, err
 	}
 	return r, nil
-}
-
-// search is what UserFilter.Contains looks in: the full name ("given
-// family", which contains each name alone) and the e-mail, lower-cased in Go
-// as the SQLite store does. The newline between them keeps a needle such as
-// "smithjo" from matching across "Smith" and "jo@…".
-func search(u *roster.User) string {
-	return strings.ToLower(u.GivenName + " " + u.FamilyName + "\n" + u.Email)
 }
 
 // scanUser reads a row of selectUsers.

@@ -161,10 +161,10 @@ func checkAgainstInstr(t *testing.T, s *Store, users map[int64]*roster.User, gro
 	n := strings.ToLower(needle)
 	var wantContains, wantSearch, wantGroups []int64
 	for id, u := range users {
-		if strings.Contains(search(u), n) {
+		if strings.Contains(u.SearchText(), n) {
 			wantContains = append(wantContains, id)
 		}
-		if strings.Contains(search(u), n) || strings.Contains(strings.ToLower(u.Username), n) {
+		if strings.Contains(u.SearchText(), n) || strings.Contains(strings.ToLower(u.Username), n) {
 			wantSearch = append(wantSearch, id)
 		}
 	}
@@ -296,7 +296,7 @@ func TestStore_SubstringSearchAgreesWithInstrOnRandomText(t *testing.T) {
 	groups := groupsOf(t, s, users)
 	texts := make([][]rune, 0, 2*len(users))
 	for _, u := range users {
-		texts = append(texts, []rune(search(u)), []rune(u.Username))
+		texts = append(texts, []rune(u.SearchText()), []rune(u.Username))
 	}
 	for range 600 {
 		needle := word(1 + rnd.IntN(4))

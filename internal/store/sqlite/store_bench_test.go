@@ -176,7 +176,7 @@ func (s *Store) insertUsers(ctx context.Context, from, to int, roles, groups []i
 			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
 			u.Title, u.Phone, roles[u.Role.ID-1], u.State, u.SignIn, u.PasswordHash,
 			toDBPtr(u.PasswordExpiresAt), toDB(u.CreatedAt), toDB(u.UpdatedAt),
-			toDBPtr(u.LastLoginAt), search(&u))
+			toDBPtr(u.LastLoginAt), u.SearchText())
 	}
 	res, err := s.tx.ExecContext(ctx, `
 		INSERT INTO users (partner_id, username, username_norm, email, email_norm, given_name,

@@ -56,7 +56,7 @@ func (s *Store) CreateUser(ctx context.Context, u *roster.User) error {
 			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
 			u.Title, u.Phone, r.ID, u.State, u.SignIn, u.PasswordHash, toDBPtr(u.PasswordExpiresAt),
 			toDB(now), toDB(now), toDBPtr(u.LastLoginAt), u.FailedSignIns,
-			toDBPtr(u.FailedSince), search(u))
+			toDBPtr(u.FailedSince), u.SearchText())
 		if err != nil {
 			return writeError(err, "create user", "user")
 		}
@@ -128,7 +128,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *roster.User) error {
 			u.GivenName, strings.ToLower(u.GivenName), u.FamilyName, strings.ToLower(u.FamilyName),
 			u.Title, u.Phone, r.ID, u.State, u.SignIn,
 			u.PasswordHash, toDBPtr(u.PasswordExpiresAt), toDB(now),
-			toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), search(u),
+			toDBPtr(u.LastLoginAt), u.FailedSignIns, toDBPtr(u.FailedSince), u.SearchText(),
 			u.PartnerID, u.ID)
 		if err != nil {
 			return writeError(err, "update user", "user")
@@ -187,15 +187,6 @@ func checkUserRefs(ctx context.Context, q queryer, u *roster.User, groups []int6
 		return roster.Role{}, err
 	}
 	return r, nil
-}
-
-// search is what UserFilter.Contains looks in: the full name ("given
-// family", which contains each name alone) and the e-mail, lower-cased in Go
-// because SQLite's lower() folds ASCII only. The newline between them keeps
-// a needle such as "smithjo" from matching across "Smith" and "jo@…".
-// Triggers copy it into the trigram index users_fts (search.go).
-func search(u *roster.User) string {
-	return strings.ToLower(u.GivenName + " " + u.FamilyName + "\n" + u.Email)
 }
 
 // scanUser reads a row of selectUsers.
