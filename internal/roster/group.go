@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Group is a named set of users of one partner, as Audience Manager has
 // them. Names are unique in the partner, compared case-insensitively.
@@ -14,6 +17,12 @@ type Group struct {
 	Users     []int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// SearchText is what GroupFilter.Search looks in, lower-cased: the name and
+// the description, on separate lines. Every store indexes exactly this.
+func (g Group) SearchText() string {
+	return strings.ToLower(g.Name + "\n" + g.Description)
 }
 
 // GroupFilter selects groups of one partner, ordered by name then id.

@@ -36,7 +36,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *roster.Group) error {
 		err := q.QueryRow(ctx, `
 			INSERT INTO groups (partner_id, name, name_norm, description, search, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-			g.PartnerID, g.Name, strings.ToLower(g.Name), g.Description, groupSearch(g), now).Scan(&id)
+			g.PartnerID, g.Name, strings.ToLower(g.Name), g.Description, g.SearchText(), now).Scan(&id)
 		if err != nil {
 			return writeError(err, "create group", "group")
 		}
@@ -125,7 +125,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g *roster.Group) error {
 		tag, err := q.Exec(ctx, `
 			UPDATE groups SET name = $1, name_norm = $2, description = $3, search = $4, updated_at = $5
 			WHERE partner_id = $6 AND id = $7`,
-			g.Name, strings.ToLower(g.Name), g.Description, groupSearch(g), now, g.PartnerID, g.ID)
+			g.Name, strings.ToLower(g.Name), g.Description, g.SearchText(), now, g.PartnerID, g.ID)
 		if err != nil {
 			return writeError(err, "update group", "group")
 		}
@@ -150,13 +150,6 @@ func (s *Store) DeleteGroup(ctx context.Context, partnerID, id int64) error {
 		return fmt.Errorf("postgres: delete group %d: %w", id, err)
 	}
 	return oneRow(tag, "group %d", id)
-}
-
-// groupSearch is what GroupFilter.Search looks in, lower-cased in Go as
-// the users' search is. The newline keeps a needle from matching across
-// the end of the name and the start of the description.
-func groupSearch(g *roster.Group) string {
-	return strings.ToLower(g.Name + "\n" + g.Description)
 }
 
 // scanGroup reads a row of selectGroups.

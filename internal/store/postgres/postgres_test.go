@@ -185,32 +185,6 @@ func TestOpen_AcceptsBothSchemesAndRejectsOthers(t *testing.T) {
 }
 
 func TestStore_Tx(t *testing.T) {
-	t.Run("RollbackOnPanic", func(t *testing.T) {
-		s := openTemp(t)
-		ctx := t.Context()
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("panic did not propagate out of Tx")
-				}
-			}()
-			_ = s.Tx(ctx, func(tx roster.Store) error {
-				p := roster.Partner{Name: "Doomed"}
-				if err := tx.CreatePartner(ctx, &p); err != nil {
-					return err
-				}
-				panic("boom")
-			})
-		}()
-		ps, err := s.Partners(ctx)
-		if err != nil || len(ps) != 1 {
-			t.Errorf("Partners after panic = %v, %v; want just the default", ps, err)
-		}
-		// The connection went back to the pool usable.
-		if err := s.CreatePartner(ctx, &roster.Partner{Name: "After"}); err != nil {
-			t.Errorf("write after panic: %v", err)
-		}
-	})
 	t.Run("RollbackWhenTheContextEnds", func(t *testing.T) {
 		s := openTemp(t)
 		ctx, cancel := context.WithCancel(t.Context())

@@ -38,7 +38,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *roster.Group) error {
 		res, err := q.ExecContext(ctx, `
 			INSERT INTO groups (partner_id, name, name_norm, description, search, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			g.PartnerID, g.Name, strings.ToLower(g.Name), g.Description, groupSearch(g),
+			g.PartnerID, g.Name, strings.ToLower(g.Name), g.Description, g.SearchText(),
 			toDB(now), toDB(now))
 		if err != nil {
 			return writeError(err, "create group", "group")
@@ -164,7 +164,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g *roster.Group) error {
 		res, err := q.ExecContext(ctx, `
 			UPDATE groups SET name = ?, name_norm = ?, description = ?, search = ?, updated_at = ?
 			WHERE partner_id = ? AND id = ?`,
-			g.Name, strings.ToLower(g.Name), g.Description, groupSearch(g), toDB(now),
+			g.Name, strings.ToLower(g.Name), g.Description, g.SearchText(), toDB(now),
 			g.PartnerID, g.ID)
 		if err != nil {
 			return writeError(err, "update group", "group")
@@ -190,13 +190,6 @@ func (s *Store) DeleteGroup(ctx context.Context, partnerID, id int64) error {
 		return fmt.Errorf("sqlite: delete group %d: %w", id, err)
 	}
 	return oneRow(res, "group %d", id)
-}
-
-// groupSearch is what GroupFilter.Search looks in, lower-cased in Go as
-// the users' search is. The newline keeps a needle from matching across
-// the end of the name and the start of the description.
-func groupSearch(g *roster.Group) string {
-	return strings.ToLower(g.Name + "\n" + g.Description)
 }
 
 // scanGroup reads a row of selectGroups.

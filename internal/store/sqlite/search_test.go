@@ -169,7 +169,7 @@ func checkAgainstInstr(t *testing.T, s *Store, users map[int64]*roster.User, gro
 		}
 	}
 	for id, g := range groups {
-		if strings.Contains(groupSearch(g), n) {
+		if strings.Contains(g.SearchText(), n) {
 			wantGroups = append(wantGroups, id)
 		}
 	}

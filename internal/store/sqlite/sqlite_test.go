@@ -284,32 +284,6 @@ func TestStore_Tx(t *testing.T) {
 			t.Errorf("%d roles left after rollback", roles)
 		}
 	})
-	t.Run("RollbackOnPanic", func(t *testing.T) {
-		s := openTemp(t)
-		ctx := t.Context()
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("panic did not propagate out of Tx")
-				}
-			}()
-			_ = s.Tx(ctx, func(tx roster.Store) error {
-				p := roster.Partner{Name: "Doomed"}
-				if err := tx.CreatePartner(ctx, &p); err != nil {
-					return err
-				}
-				panic("boom")
-			})
-		}()
-		ps, err := s.Partners(ctx)
-		if err != nil || len(ps) != 1 {
-			t.Errorf("Partners after panic = %v, %v; want just the default", ps, err)
-		}
-		// The write connection was given back: another write works.
-		if err := s.CreatePartner(ctx, &roster.Partner{Name: "After"}); err != nil {
-			t.Errorf("write after panic: %v", err)
-		}
-	})
 	t.Run("CloseInsideTxKeepsThePools", func(t *testing.T) {
 		s := openTemp(t)
 		ctx := t.Context()

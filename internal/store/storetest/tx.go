@@ -17,6 +17,34 @@ var txTests = []subtest{
 	{"NestedTxRunsInTheSameTransaction", txNested},
 	{"LockPartner", txLockPartner},
 	{"LockPartnerSerialisesWriters", txLockPartnerSerialises},
+	{"PanicRollsBackAndPropagates", txPanic},
+}
+
+// txPanic: a panic in fn rolls the transaction back, reaches the caller,
+// and leaves the store usable for the next write.
+func txPanic(t *testing.T, s roster.Store) {
+	ctx := t.Context()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("panic did not propagate out of Tx")
+			}
+		}()
+		_ = s.Tx(ctx, func(tx roster.Store) error {
+			p := roster.Partner{Name: "Doomed"}
+			if err := tx.CreatePartner(ctx, &p); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	}()
+	ps, err := s.Partners(ctx)
+	if err != nil || len(ps) != 1 {
+		t.Errorf("Partners after panic = %v, %v; want just the default", ps, err)
+	}
+	if err := s.CreatePartner(ctx, &roster.Partner{Name: "After"}); err != nil {
+		t.Errorf("write after panic: %v", err)
+	}
 }
 
 var errAbort = errors.New("storetest: abort")
