@@ -3,11 +3,11 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/mail"
@@ -34,48 +34,30 @@ type benchFixture struct {
 	tokens []string // access tokens, in clear, one per usable user, shuffled
 }
 
-var bench struct {
-	once sync.Once
-	dir  string
-	fx   *benchFixture
-	err  error
-}
+// bench is the package's shared benchmark database.
+var bench rostertest.Shared[*benchFixture]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bench.fx != nil {
-		_ = bench.fx.st.Close() // the process is ending; nothing to report to
-	}
-	if bench.dir != "" {
-		_ = os.RemoveAll(bench.dir)
-	}
+	bench.Close()
 	os.Exit(code)
 }
 
-// benchService returns the shared service, building it on first use.
+// benchService returns the shared fixture, building it on first use.
 func benchService(b *testing.B) *benchFixture {
 	b.Helper()
-	bench.once.Do(func() { bench.fx, bench.err = newBenchFixture(context.Background()) })
-	if bench.err != nil {
-		b.Fatal(bench.err)
-	}
-	return bench.fx
+	return bench.Get(b, newBenchFixture)
 }
 
-func newBenchFixture(ctx context.Context) (*benchFixture, error) {
-	dir, err := os.MkdirTemp("", "roster-authbench-")
-	if err != nil {
-		return nil, err
-	}
-	bench.dir = dir
+func newBenchFixture(ctx context.Context, dir string) (*benchFixture, io.Closer, error) {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "roster.db"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fx := &benchFixture{st: st, svc: New(Config{Store: st, Mail: mail.LogSender{Log: slog.New(slog.DiscardHandler)}})}
 	users, err := rostertest.SeedUsers(ctx, st, roster.DefaultPartnerID, benchUsers, 1000)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	err = st.Tx(ctx, func(tx roster.Store) error {
 		for _, u := range users {
@@ -91,7 +73,7 @@ func newBenchFixture(ctx context.Context) (*benchFixture, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("issue tokens: %w", err)
+		return nil, st, fmt.Errorf("issue tokens: %w", err)
 	}
 	// Real requests come in no order: spread the lookups over the table.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -100,11 +82,11 @@ func newBenchFixture(ctx context.Context) (*benchFixture, error) {
 		key, _, err := fx.svc.CreateAPIKey(ctx, roster.DefaultPartnerID, fmt.Sprintf("key %d", i),
 			roster.NewPermissions(roster.PermUserRead))
 		if err != nil {
-			return nil, err
+			return nil, st, err
 		}
 		fx.keys = append(fx.keys, key)
 	}
-	return fx, nil
+	return fx, st, nil
 }
 
 // BenchmarkAuthenticateAPIKey is the check every Panther request (and an

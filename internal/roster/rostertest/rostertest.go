@@ -11,6 +11,10 @@ package rostertest
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/roster-dev/roster/internal/roster"
@@ -150,4 +154,40 @@ func SeedUsers(ctx context.Context, st roster.Store, partnerID int64, n, batch i
 		}
 	}
 	return us, nil
+}
+
+// Shared is a fixture built once per test binary, on first use, in a
+// temporary directory of its own — such as a database seeded with 100,000
+// users that every benchmark of a package reads. TestMain calls Close.
+type Shared[T any] struct {
+	once   sync.Once
+	dir    string
+	v      T
+	closer io.Closer
+	err    error
+}
+
+// Get returns the fixture, building it with build on first use; a build
+// that failed fails every caller.
+func (s *Shared[T]) Get(tb testing.TB, build func(ctx context.Context, dir string) (T, io.Closer, error)) T {
+	tb.Helper()
+	s.once.Do(func() {
+		if s.dir, s.err = os.MkdirTemp("", "roster-fixture-"); s.err == nil {
+			s.v, s.closer, s.err = build(context.Background(), s.dir)
+		}
+	})
+	if s.err != nil {
+		tb.Fatal(s.err)
+	}
+	return s.v
+}
+
+// Close releases the fixture, if it was built, and removes its directory.
+func (s *Shared[T]) Close() {
+	if s.closer != nil {
+		_ = s.closer.Close() // the process is ending; nothing to report to
+	}
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
 }

@@ -3,13 +3,12 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/roster-dev/roster/internal/roster"
@@ -35,49 +34,31 @@ type benchFixture struct {
 	keys   [][]byte // hashes of the API keys
 }
 
-var bench struct {
-	once sync.Once
-	dir  string
-	fx   *benchFixture
-	err  error
-}
+// bench is the package's shared benchmark database.
+var bench rostertest.Shared[*benchFixture]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bench.fx != nil {
-		_ = bench.fx.s.Close() // the process is ending; nothing to report to
-	}
-	if bench.dir != "" {
-		_ = os.RemoveAll(bench.dir)
-	}
+	bench.Close()
 	os.Exit(code)
 }
 
-// benchStore returns the shared database, building it on first use.
+// benchStore returns the shared fixture, building it on first use.
 func benchStore(b *testing.B) *benchFixture {
 	b.Helper()
-	bench.once.Do(func() { bench.fx, bench.err = newBenchFixture(context.Background()) })
-	if bench.err != nil {
-		b.Fatal(bench.err)
-	}
-	return bench.fx
+	return bench.Get(b, newBenchFixture)
 }
 
-func newBenchFixture(ctx context.Context) (*benchFixture, error) {
-	dir, err := os.MkdirTemp("", "roster-storebench-")
-	if err != nil {
-		return nil, err
-	}
-	bench.dir = dir
+func newBenchFixture(ctx context.Context, dir string) (*benchFixture, io.Closer, error) {
 	s, err := Open(ctx, filepath.Join(dir, "roster.db"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fx := &benchFixture{s: s}
 	if err := fx.seed(ctx); err != nil {
-		return nil, errors.Join(err, s.Close())
+		return nil, s, err
 	}
-	return fx, nil
+	return fx, s, nil
 }
 
 // seed fills the database with the users and the API keys.
