@@ -3,14 +3,17 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/roster-dev/roster/internal/roster"
 	"github.com/roster-dev/roster/internal/store/postgres"
@@ -26,6 +29,30 @@ const (
 
 // env returns the environment variable's value, or def.
 func env(name, def string) string { return cmp.Or(os.Getenv(name), def) }
+
+// envFlags sets each flag of cmd that names an environment variable in
+// its usage ("[$ROSTER_X]") and was not given on the command line from
+// that variable, through the flag's own parser, so that a bad value is
+// refused with the variable's name. String flags read theirs at definition
+// (env); this serves flags of other types.
+func envFlags(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		m := envInUsage.FindStringSubmatch(f.Usage)
+		if m == nil || f.Changed || f.Value.Type() == "string" {
+			return
+		}
+		if v, ok := os.LookupEnv(m[1]); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("$%s: %w", m[1], err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// envInUsage finds the variable a flag's usage names.
+var envInUsage = regexp.MustCompile(`\[\$(ROSTER_[A-Z0-9_]+)\]`)
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{

@@ -249,6 +249,37 @@ func TestCluster_NothingLivesInOneNodesMemory(t *testing.T) {
 		t.Errorf("node 0's cursor on node 1: %d %s", st, b)
 	}
 
+	// A token node 1 has just checked dies there within the credential
+	// cache's lifetime when node 0 deactivates its user (node 0 at once).
+	const spy = "Quiet-Agent-42!"
+	spyID := c.createAAM(0, map[string]any{"email": "spy@example.com", "firstName": "S", "lastName": "Py", "password": spy})
+	st, b = c.send(0, "POST", "/oauth/token", url.Values{"grant_type": {"password"}, "username": {"spy@example.com"}, "password": {spy}}.Encode(), formHdr...)
+	if st != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", st, b)
+	}
+	json.Unmarshal(b, &tok)
+	bearer := []string{"Authorization", "Bearer " + tok.AccessToken}
+	if st, _ := c.send(1, "GET", "/api/v1/users/self", nil, bearer...); st != http.StatusOK {
+		t.Fatalf("the token on node 1: %d", st)
+	}
+	deactivated := time.Now()
+	if st, b := c.send(0, "PUT", fmt.Sprintf("/api/v1/users/%d", spyID), map[string]any{"status": "INACTIVE"}); st != http.StatusOK {
+		t.Fatalf("deactivate on node 0: %d %s", st, b)
+	}
+	if st, _ := c.send(0, "GET", "/api/v1/users/self", nil, bearer...); st != http.StatusUnauthorized {
+		t.Errorf("node 0 after its own deactivation: %d, want 401 at once", st)
+	}
+	for {
+		st, _ := c.send(1, "GET", "/api/v1/users/self", nil, bearer...)
+		if st == http.StatusUnauthorized {
+			break
+		}
+		if time.Since(deactivated) > defaultAuthCache+time.Second {
+			t.Fatalf("node 1 still accepts the token %s after the deactivation (status %d)", time.Since(deactivated), st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
 	// A user deleted on node 0 is gone on node 1 at once.
 	victim := c.createAAM(1, map[string]any{"email": "gone@example.com", "firstName": "G", "lastName": "One"})
 	if st, _ := c.send(0, "DELETE", fmt.Sprintf("/api/v1/users/%d", victim), nil); st != http.StatusNoContent {

@@ -83,7 +83,8 @@ func withSMTPAuth(user, pass string) serverOption {
 
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: testDB(t), mailFrom: "roster@test.example"}}
+	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: testDB(t), mailFrom: "roster@test.example",
+		authCache: defaultAuthCache}}
 	for _, o := range opts {
 		o(&su)
 	}

@@ -32,6 +32,9 @@ type serveConfig struct {
 	smtpTLS *tls.Config
 	// pprof, if set, is where net/http/pprof listens, apart from the API.
 	pprof string
+	// authCache is how long a checked credential is trusted without the
+	// database; 0 turns the cache off.
+	authCache time.Duration
 	// ready, if set, is called with the bound address once the server
 	// accepts connections; pprofReady likewise with pprof's.
 	ready, pprofReady func(addr string)
@@ -46,6 +49,9 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 			"  roster serve --addr :8080 --db /var/lib/roster/roster.db --smtp smtp://mail:587 --mail-from roster@example.com",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := envFlags(cmd); err != nil {
+				return err
+			}
 			return serve(cmd.Context(), cfg, stderr)
 		},
 	}
@@ -55,8 +61,15 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	f.StringVar(&cfg.smtp, "smtp", env("ROSTER_SMTP", ""), "SMTP relay for invitations, smtp://[user:pass@]host:port; unset: mail goes to the log, passwords masked [$ROSTER_SMTP]")
 	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "roster@localhost"), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
 	f.StringVar(&cfg.pprof, "pprof", env("ROSTER_PPROF", ""), "also serve net/http/pprof on this address, apart from the API, such as 127.0.0.1:6060; unset: off [$ROSTER_PPROF]")
+	f.DurationVar(&cfg.authCache, "auth-cache", defaultAuthCache,
+		"how long a checked API key or token is trusted without asking the database; a revocation made through another node or the command line takes effect within it (this node's own are at once); 0: off [$ROSTER_AUTH_CACHE]")
 	return cmd
 }
+
+// defaultAuthCache is short enough that a key revoked elsewhere stops
+// working within a second, and long enough to save the credential lookup
+// on nearly every request of a busy client.
+const defaultAuthCache = time.Second
 
 // mailDrainTimeout bounds how long shutdown waits for queued mail.
 const mailDrainTimeout = 10 * time.Second
@@ -85,7 +98,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		}
 	}()
 
-	svc := service.New(service.Config{Store: st, Mail: queue, Log: log})
+	svc := service.New(service.Config{Store: st, Mail: queue, Log: log, AuthCacheTTL: cfg.authCache})
 	go sweepTokens(ctx, svc, log)
 	if cfg.pprof != "" {
 		stop, err := startPprof(cfg.pprof, cfg.pprofReady, log)

@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster/internal/roster"
 )
@@ -50,19 +52,21 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (Actor, er
 	if !strings.HasPrefix(key, apiKeyPrefix) || len(key) > 128 {
 		return Actor{}, errBadKey
 	}
-	sum := sha256Sum(key)
-	k, err := s.store.APIKeyByHash(ctx, sum)
-	if roster.ErrorCode(err) == roster.ENotFound {
-		return Actor{}, errBadKey
-	}
-	if err != nil {
-		return Actor{}, err
-	}
-	// The lookup matched on the hash already; comparing again in constant
-	// time guards against an engine whose index comparison is looser (such
-	// as a case-insensitive collation) ever letting a near-miss through.
-	if subtle.ConstantTimeCompare(k.Hash, sum) != 1 {
-		return Actor{}, errBadKey
-	}
-	return Actor{PartnerID: k.PartnerID, Permissions: k.Permissions, KeyID: k.ID}, nil
+	return s.auth.remember(sha256.Sum256([]byte(key)), s.now(), func(sum []byte) (Actor, time.Time, error) {
+		k, err := s.store.APIKeyByHash(ctx, sum)
+		if roster.ErrorCode(err) == roster.ENotFound {
+			return Actor{}, time.Time{}, errBadKey
+		}
+		if err != nil {
+			return Actor{}, time.Time{}, err
+		}
+		// The lookup matched on the hash already; comparing again in
+		// constant time guards against an engine whose index comparison is
+		// looser (such as a case-insensitive collation) ever letting a
+		// near-miss through.
+		if subtle.ConstantTimeCompare(k.Hash, sum) != 1 {
+			return Actor{}, time.Time{}, errBadKey
+		}
+		return Actor{PartnerID: k.PartnerID, Permissions: k.Permissions, KeyID: k.ID}, time.Time{}, nil
+	})
 }

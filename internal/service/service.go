@@ -27,6 +27,10 @@ type Config struct {
 	Log  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AuthCacheTTL is how long a credential, once checked, is trusted
+	// without asking the database again (see authCache); 0 turns the cache
+	// off.
+	AuthCacheTTL time.Duration
 }
 
 // Service applies Roster's rules on top of a Store.
@@ -35,6 +39,7 @@ type Service struct {
 	mail  mail.Sender
 	log   *slog.Logger
 	now   func() time.Time
+	auth  *authCache
 
 	cursorMu  sync.Mutex
 	cursorKey []byte // loaded from the store on first use
@@ -42,7 +47,7 @@ type Service struct {
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now}
+	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now, auth: newAuthCache(cfg.AuthCacheTTL)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -58,7 +63,11 @@ func New(cfg Config) *Service {
 // columns) goes through it, so that such checks cannot race — between
 // goroutines on SQLite's single writer, and between nodes on PostgreSQL,
 // where the lock is a row lock held to commit.
+//
+// It also drops the credential cache once the transaction has ended, since
+// such a write may have revoked or weakened a credential.
 func (s *Service) partnerTx(ctx context.Context, partnerID int64, fn func(tx roster.Store) error) error {
+	defer s.auth.drop()
 	return s.store.Tx(ctx, func(tx roster.Store) error {
 		if err := tx.LockPartner(ctx, partnerID); err != nil {
 			return err

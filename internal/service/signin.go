@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"slices"
 	"strings"
@@ -175,15 +176,24 @@ var errBadToken = roster.Errorf(roster.EUnauthorized, "invalid or expired token"
 // AuthenticateToken returns the actor for a bearer access token: its user,
 // with the permissions of the user's role, or EUnauthorized.
 func (s *Service) AuthenticateToken(ctx context.Context, token string) (Actor, error) {
-	tok, err := s.liveToken(ctx, s.store, token, accessPrefix, roster.TokenAccess)
-	if err != nil {
-		return Actor{}, err
+	if !strings.HasPrefix(token, accessPrefix) || len(token) > 128 {
+		return Actor{}, errBadToken
 	}
-	u, err := s.activeUser(ctx, s.store, tok)
-	if err != nil {
-		return Actor{}, err
-	}
-	return Actor{PartnerID: u.PartnerID, Permissions: u.Role.Permissions, UserID: u.ID}, nil
+	return s.auth.remember(sha256.Sum256([]byte(token)), s.now(), func([]byte) (Actor, time.Time, error) {
+		tok, err := s.liveToken(ctx, s.store, token, accessPrefix, roster.TokenAccess)
+		if err != nil {
+			return Actor{}, time.Time{}, err
+		}
+		u, err := s.activeUser(ctx, s.store, tok)
+		if err != nil {
+			return Actor{}, time.Time{}, err
+		}
+		validUntil := tok.ExpiresAt
+		if u.PasswordExpiresAt != nil && u.PasswordExpiresAt.Before(validUntil) {
+			validUntil = *u.PasswordExpiresAt
+		}
+		return Actor{PartnerID: u.PartnerID, Permissions: u.Role.Permissions, UserID: u.ID}, validUntil, nil
+	})
 }
 
 // liveToken finds an unexpired token of the kind.
