@@ -69,13 +69,16 @@ func usesIndex(plan []string, fts string) bool {
 func TestUsersQuery_SubstringFiltersReadTheTrigramIndex(t *testing.T) {
 	s := openTemp(t)
 	const p = roster.DefaultPartnerID
-	list := func(f roster.UserFilter) (string, []any) {
-		q, args, err := usersQuery(p, f)
-		if err != nil {
-			t.Fatal(err)
+	query := func(sel userSelection) func(f roster.UserFilter) (string, []any) {
+		return func(f roster.UserFilter) (string, []any) {
+			q, args, err := usersQuery(p, f, sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return q, args
 		}
-		return q, args
 	}
+	list, joined := query(cachedRoles), query(joinedRoles)
 	count := func(f roster.UserFilter) (string, []any) { return countUsersQuery(p, f) }
 	for _, c := range []struct {
 		name    string
@@ -84,6 +87,7 @@ func TestUsersQuery_SubstringFiltersReadTheTrigramIndex(t *testing.T) {
 		inOrder bool
 	}{
 		{"Contains", list, roster.UserFilter{Contains: "Lovelace", Limit: 61}, true},
+		{"Contains, roles joined", joined, roster.UserFilter{Contains: "Lovelace", Limit: 61}, true},
 		{"Search", list, roster.UserFilter{Search: "Lovelace", Limit: 61}, true},
 		{"Contains and Search", list, roster.UserFilter{Contains: "ada", Search: "lovelace"}, true},
 		{"Contains after an id", list, roster.UserFilter{Contains: "lovelace", AfterID: 1000, Limit: 61}, true},
@@ -521,5 +525,47 @@ func TestMigrate_00003IndexesTheUsersAndGroupsOfVersion2(t *testing.T) {
 	gs, err := s.Groups(ctx, roster.DefaultPartnerID, roster.GroupFilter{Search: "since 1"})
 	if err != nil || len(gs) != 1 || gs[0].Name != "Veterans" {
 		t.Errorf("Search of a group of version 2 = %v, %v", gs, err)
+	}
+}
+
+// TestMigrate_00004CopiesTheMembershipsOfVersion3: users of a database made
+// before the copy on the user's row get their group ids from user_groups,
+// and the triggers keep them after that.
+func TestMigrate_00004CopiesTheMembershipsOfVersion3(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "roster.db")
+	ctx := t.Context()
+	db := migrateTo(t, p, 3)
+	for _, q := range []string{`
+		INSERT INTO users (partner_id, username, username_norm, email, email_norm, given_name,
+		                   family_name, role_id, state, sign_in, password_hash, created_at,
+		                   updated_at, search)
+		VALUES (1, 'Zoe', 'zoe', 'Zoe@Example.com', 'zoe@example.com', 'Zoe', 'Oldtimer',
+		        (SELECT id FROM roles WHERE partner_id = 1 AND name = 'Analyst'),
+		        'ACTIVE', 'CONFIRMED', 'hash', 1000, 1000, 'zoe oldtimer' || char(10) || 'zoe@example.com')`, `
+		INSERT INTO groups (partner_id, name, name_norm, description, search, created_at, updated_at)
+		VALUES (1, 'Veterans', 'veterans', '', 'veterans', 1000, 1000),
+		       (1, 'Divers', 'divers', '', 'divers', 1000, 1000)`, `
+		INSERT INTO user_groups (user_id, group_id, partner_id)
+		SELECT u.id, g.id, 1 FROM users u, groups g`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openPath(t, p)
+	us, err := s.Users(ctx, roster.DefaultPartnerID, roster.UserFilter{})
+	if err != nil || len(us) != 1 || len(us[0].Groups) != 2 || us[0].Groups[0] >= us[0].Groups[1] {
+		t.Fatalf("a member of two groups of version 3 = %+v, %v; want both groups in order", us, err)
+	}
+	if err := s.DeleteGroup(ctx, roster.DefaultPartnerID, us[0].Groups[0]); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.User(ctx, roster.DefaultPartnerID, us[0].ID)
+	if err != nil || len(u.Groups) != 1 || u.Groups[0] != us[0].Groups[1] {
+		t.Fatalf("after deleting one group: %v, %v; want only group %d", u.Groups, err, us[0].Groups[1])
 	}
 }

@@ -44,6 +44,9 @@ type Store struct {
 	// readQ and writeQ run queries on the pools through cached prepared
 	// statements.
 	readQ, writeQ *stmtCache
+	// roles keeps the partners' roles for user lists (rolecache.go); every
+	// Store of one Open shares it.
+	roles *roleCache
 	// tx is set on the Store that Tx passes to its callback.
 	tx *sql.Tx
 	// now is the clock for CreatedAt and UpdatedAt; tests may replace it.
@@ -99,7 +102,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, readQ: newStmtCache(read), writeQ: newStmtCache(write), now: time.Now}
+	s := &Store{write: write, read: read, readQ: newStmtCache(read), writeQ: newStmtCache(write),
+		roles: &roleCache{}, now: time.Now}
 	for name, db := range map[string]*sql.DB{"write": write, "read": read} {
 		if err := db.PingContext(ctx); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlite: connect %s pool: %w", name, err), s.Close())
@@ -172,7 +176,7 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, tx: tx, now: s.now}); err != nil {
+	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, roles: s.roles, tx: tx, now: s.now}); err != nil {
 		// ErrTxDone means database/sql already rolled back, because ctx ended.
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))

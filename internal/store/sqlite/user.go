@@ -10,17 +10,19 @@ import (
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// userColumns are what scanUser reads, from users aliased u joined to their
-// roles aliased r. The memberships come from a correlated subquery, so that
-// a list of users costs one query however long it is, and EachUser can
-// stream it.
-const userColumns = `u.id, u.partner_id, u.username, u.email, u.given_name, u.family_name,
+// userFields are a user's own columns, from users aliased u, as scanUser
+// reads them. The memberships are the copy the user's row keeps (migration
+// 00004), so that a list of users costs one query however long it is, and
+// EachUser can stream it.
+const userFields = `u.id, u.partner_id, u.username, u.email, u.given_name, u.family_name,
 	u.title, u.phone, u.state, u.sign_in, u.password_hash, u.password_expires_at,
 	u.created_at, u.updated_at, u.last_login_at, u.failed_sign_ins, u.failed_since,
-	(SELECT group_concat(ug.group_id)
-	 FROM user_groups ug WHERE ug.user_id = u.id), ` + roleColumns
+	u.group_ids`
 
-// selectUsers reads users with their role and memberships, for scanUser.
+// userColumns are what scanUser reads: the userFields, then the role's
+// columns from roles aliased r, joined in.
+const userColumns = userFields + `, ` + roleColumns
+
 const selectUsers = `SELECT ` + userColumns + ` FROM users u JOIN roles r ON r.id = u.role_id`
 
 // CreateUser inserts u with its memberships and sets its ID, CreatedAt and
@@ -189,29 +191,39 @@ func checkUserRefs(ctx context.Context, q queryer, u *roster.User, groups []int6
 	return r, nil
 }
 
-// scanUser reads a row of selectUsers.
+// scanUser reads a row of userColumns.
 func scanUser(sc scanner) (roster.User, error) {
+	var rr roleRow
+	u, err := scanUserFields(sc, rr.dest()...)
+	if err != nil {
+		return roster.User{}, err
+	}
+	if u.Role, err = rr.role(); err != nil {
+		return roster.User{}, fmt.Errorf("user %d: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// scanUserFields reads a row of userFields followed by the columns extra
+// points to, and leaves the role to the caller.
+func scanUserFields(sc scanner, extra ...any) (roster.User, error) {
 	var (
 		u                     roster.User
 		title, phone, groups  sql.NullString
 		expires, login, since sql.NullInt64
 		created, updated      int64
-		rr                    roleRow
 	)
 	dest := append([]any{&u.ID, &u.PartnerID, &u.Username, &u.Email, &u.GivenName, &u.FamilyName,
 		&title, &phone, &u.State, &u.SignIn, &u.PasswordHash, &expires,
-		&created, &updated, &login, &u.FailedSignIns, &since, &groups}, rr.dest()...)
+		&created, &updated, &login, &u.FailedSignIns, &since, &groups}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return roster.User{}, err
 	}
-	r, err := rr.role()
-	if err != nil {
-		return roster.User{}, fmt.Errorf("user %d: %w", u.ID, err)
-	}
+	var err error
 	if u.Groups, err = parseIDs(groups); err != nil {
 		return roster.User{}, fmt.Errorf("user %d: groups: %w", u.ID, err)
 	}
-	u.Role, u.FailedSince = r, fromDBNull(since)
+	u.FailedSince = fromDBNull(since)
 	if title.Valid {
 		u.Title = &title.String
 	}

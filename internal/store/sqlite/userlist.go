@@ -49,8 +49,18 @@ func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFi
 // returned as it is. Outside Tx the walk holds a read connection until it
 // ends, so fn may write through the store; inside Tx it shares the
 // transaction's connection.
+//
+// Outside Tx the roles come from the store's memory while they are the
+// ones in the database (rolecache.go); inside Tx, and whenever the partner's
+// roles keep changing under the walk, they are joined in.
 func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilter, fn func(roster.User) error) error {
-	query, args, err := usersQuery(partnerID, f)
+	if s.tx == nil {
+		done, err := s.eachUserCachedRoles(ctx, partnerID, f, fn)
+		if done || err != nil {
+			return err
+		}
+	}
+	query, args, err := usersQuery(partnerID, f, joinedRoles)
 	if err != nil {
 		return err
 	}
@@ -105,6 +115,21 @@ func countUsersQuery(partnerID int64, f roster.UserFilter) (string, []any) {
 	return `SELECT count(*) FROM ` + src.from + ` WHERE ` + src.where, src.args
 }
 
+// userSelection is what a user query reads besides the user's own fields,
+// and how: the columns it selects, what it joins, and the arguments its
+// columns take, which come first.
+type userSelection struct {
+	columns, join string
+	args          func(partnerID int64) []any
+}
+
+// joinedRoles reads the userColumns, each user's role joined in.
+var joinedRoles = userSelection{
+	columns: userColumns,
+	join:    ` JOIN roles r ON r.id = u.role_id`,
+	args:    func(int64) []any { return nil },
+}
+
 // usersQuery builds the query for Users and EachUser. Every value is a
 // bound parameter; the only SQL taken from f is a column out of
 // userSortColumns.
@@ -113,9 +138,10 @@ func countUsersQuery(partnerID int64, f roster.UserFilter) (string, []any) {
 // any other order would skip or repeat users. A filter that combines
 // AfterID with another order, or names an order that does not exist, is a
 // programming error in the caller and gets an internal error, not EInvalid.
-func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
+func usersQuery(partnerID int64, f roster.UserFilter, sel userSelection) (string, []any, error) {
 	src := userSelect(partnerID, f)
-	query := `SELECT ` + userColumns + ` FROM ` + src.from + ` JOIN roles r ON r.id = u.role_id WHERE `
+	query := `SELECT ` + sel.columns + ` FROM ` + src.from + sel.join + ` WHERE `
+	src.args = append(sel.args(partnerID), src.args...)
 	if f.Email != "" {
 		// The domain says an e-mail filter overrides every other field.
 		return query + src.where + ` ORDER BY u.id`, src.args, nil
