@@ -3,15 +3,19 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/roster-dev/roster/internal/httpapi"
 	"github.com/roster-dev/roster/internal/roster"
 	"github.com/roster-dev/roster/internal/store/postgres"
 	"github.com/roster-dev/roster/internal/store/sqlite"
@@ -78,7 +82,53 @@ func dbLabel(dsn string) string {
 	return u.Redacted()
 }
 
-// newLogger returns the process's logger: text lines on stderr.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// newLogger returns the process's logger, writing to w in format ("text"
+// or "json") from level up ("debug", "info", "warn", "error"). Records
+// logged with a request's context carry its request_id.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || !slices.Contains(logLevels, strings.ToLower(level)) {
+		return nil, fmt.Errorf("--log-level (or $ROSTER_LOG_LEVEL) must be one of %s, not %q", strings.Join(logLevels, ", "), level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("--log-format (or $ROSTER_LOG_FORMAT) must be text or json, not %q", format)
+	}
+	return slog.New(httpapi.LogHandler(h)), nil
+}
+
+// logLevels are the values --log-level takes. slog also parses offsets
+// such as "info+2", which nobody should have to read in a config.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// envFlags lets $ROSTER_<NAME> (the flag's name upper-cased, dashes as
+// underscores) stand in for each flag of fs that is not a string: string
+// flags read theirs through env in their default. A value that does not
+// parse is returned as an error naming the variable, for the command to
+// refuse to start with; flags given on the command line still win, since
+// they are parsed afterwards.
+func envFlags(fs *pflag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Value.Type() == "string" {
+			return
+		}
+		name := "ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("$%s: %w", name, err))
+			return
+		}
+		f.DefValue = v
+	})
+	return errors.Join(errs...)
 }

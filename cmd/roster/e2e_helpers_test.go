@@ -81,9 +81,24 @@ func withSMTPAuth(user, pass string) serverOption {
 	}
 }
 
+// withSigninLimits sets the sign-in rate limits (per minute; 0 is off)
+// and bursts, per client address and per username.
+func withSigninLimits(addrRate float64, addrBurst int, userRate float64, userBurst int) serverOption {
+	return func(s *setup) {
+		s.cfg.signinAddrRate, s.cfg.signinAddrBurst = addrRate, addrBurst
+		s.cfg.signinUserRate, s.cfg.signinUserBurst = userRate, userBurst
+	}
+}
+
+// withConfig changes the server's configuration as the flags would.
+func withConfig(change func(*serveConfig)) serverOption {
+	return func(s *setup) { change(&s.cfg) }
+}
+
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: testDB(t), mailFrom: "roster@test.example"}}
+	su := setup{cfg: defaultServeConfig()}
+	su.cfg.addr, su.cfg.db, su.cfg.mailFrom = "127.0.0.1:0", testDB(t), "roster@test.example"
 	for _, o := range opts {
 		o(&su)
 	}
