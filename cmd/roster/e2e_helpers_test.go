@@ -33,6 +33,9 @@ type testServer struct {
 
 	adminKey string // partner 1, UserRead+UserModify
 	readKey  string // partner 1, UserRead only
+
+	// seen, if set, is shown every answer do receives.
+	seen func(method, path string, r response)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's log writes and the
@@ -247,7 +250,11 @@ func (s *testServer) do(method, path, key string, body any, headers ...string) r
 	if resp.StatusCode >= 500 {
 		s.t.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	out := response{status: resp.StatusCode, header: resp.Header, body: b}
+	if s.seen != nil {
+		s.seen(method, path, out)
+	}
+	return out
 }
 
 // wantStatus fails the test unless r has the status.

@@ -104,6 +104,7 @@ func slowDown(wait time.Duration) error {
 func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens, error) {
 	// Before the body is read: a client over its limit costs nothing more.
 	if ok, wait := h.limits.PerAddress.Allow(httpapi.ClientKey(r)); !ok {
+		h.log.DebugContext(r.Context(), "token request over the per-address limit", "remote", r.RemoteAddr)
 		return service.Tokens{}, slowDown(wait)
 	}
 	form, err := readForm(w, r)
@@ -121,6 +122,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens,
 		// Normalised as sign-in looks logins up, so that spellings of one
 		// login share a bucket.
 		if ok, wait := h.limits.PerUsername.Allow(strings.ToLower(strings.TrimSpace(user))); !ok {
+			h.log.DebugContext(r.Context(), "sign-in over the per-username limit") // not the login: it may be a password
 			return service.Tokens{}, slowDown(wait)
 		}
 		var pid int64
