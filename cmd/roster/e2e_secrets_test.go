@@ -145,7 +145,7 @@ func mailedScenario(t *testing.T, s *testServer, w *secretWatch) {
 
 	// Created with a password through Audience Manager's; right and wrong
 	// sign-ins, refreshes, a spent refresh token.
-	ada := addUser(t, s, "ada", true)
+	addUser(t, s, "ada", true)
 	wantOAuthError(t, s.trySignIn("ada", wrong), "invalid_grant")
 	tk = signIn(t, s, "ada", goodPassword)
 	w.addTokens(tk)
@@ -183,7 +183,6 @@ func mailedScenario(t *testing.T, s *testServer, w *secretWatch) {
 	wantOAuthError(t, s.trySignIn("bob", goodPassword), "invalid_grant")
 	setStatus(t, s, bob.UserID, "ACTIVE")
 	w.addTokens(signIn(t, s, "bob", goodPassword))
-	_ = ada
 }
 
 // logSenderScenario invites users on a server without SMTP, whose mail
