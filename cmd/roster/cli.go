@@ -9,12 +9,13 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/roster-dev/roster/internal/httpapi"
 	"github.com/roster-dev/roster/internal/roster"
 	"github.com/roster-dev/roster/internal/store/postgres"
 	"github.com/roster-dev/roster/internal/store/sqlite"
@@ -30,29 +31,6 @@ const (
 // env returns the environment variable's value, or def.
 func env(name, def string) string { return cmp.Or(os.Getenv(name), def) }
 
-// envFlags sets each flag of cmd that names an environment variable in
-// its usage ("[$ROSTER_X]") and was not given on the command line from
-// that variable, through the flag's own parser, so that a bad value is
-// refused with the variable's name. String flags read theirs at definition
-// (env); this serves flags of other types.
-func envFlags(cmd *cobra.Command) error {
-	var errs []error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		m := envInUsage.FindStringSubmatch(f.Usage)
-		if m == nil || f.Changed || f.Value.Type() == "string" {
-			return
-		}
-		if v, ok := os.LookupEnv(m[1]); ok {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("$%s: %w", m[1], err))
-			}
-		}
-	})
-	return errors.Join(errs...)
-}
-
-// envInUsage finds the variable a flag's usage names.
-var envInUsage = regexp.MustCompile(`\[\$(ROSTER_[A-Z0-9_]+)\]`)
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
@@ -105,7 +83,53 @@ func dbLabel(dsn string) string {
 	return u.Redacted()
 }
 
-// newLogger returns the process's logger: text lines on stderr.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// newLogger returns the process's logger, writing to w in format ("text"
+// or "json") from level up ("debug", "info", "warn", "error"). Records
+// logged with a request's context carry its request_id.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || !slices.Contains(logLevels, strings.ToLower(level)) {
+		return nil, fmt.Errorf("--log-level (or $ROSTER_LOG_LEVEL) must be one of %s, not %q", strings.Join(logLevels, ", "), level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("--log-format (or $ROSTER_LOG_FORMAT) must be text or json, not %q", format)
+	}
+	return slog.New(httpapi.LogHandler(h)), nil
+}
+
+// logLevels are the values --log-level takes. slog also parses offsets
+// such as "info+2", which nobody should have to read in a config.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// envFlags lets $ROSTER_<NAME> (the flag's name upper-cased, dashes as
+// underscores) stand in for each flag of fs that is not a string: string
+// flags read theirs through env in their default. A value that does not
+// parse is returned as an error naming the variable, for the command to
+// refuse to start with; flags given on the command line still win, since
+// they are parsed afterwards.
+func envFlags(fs *pflag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Value.Type() == "string" {
+			return
+		}
+		name := "ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("$%s: %w", name, err))
+			return
+		}
+		f.DefValue = v
+	})
+	return errors.Join(errs...)
 }

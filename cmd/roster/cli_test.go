@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/roster-dev/roster/internal/store/sqlite"
 )
 
@@ -108,5 +110,60 @@ func TestServer_HealthzAndOpenAPI(t *testing.T) {
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Errorf("openapi = %q", doc.OpenAPI)
+	}
+}
+
+func TestCLI_EveryServeFlagNamesItsEnvironmentVariableInHelp(t *testing.T) {
+	cmd := newServeCmd(&bytes.Buffer{})
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		want := "[$ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")) + "]"
+		if !strings.Contains(f.Usage, want) {
+			t.Errorf("--%s: usage %q does not name %s", f.Name, f.Usage, want)
+		}
+	})
+}
+
+func TestCLI_ServeRefusesBadLoggingAndLimitSettingsNamingThem(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	for _, tc := range []struct {
+		name    string
+		env     [2]string
+		args    []string
+		wantErr string
+	}{
+		{"log format", [2]string{}, []string{"--log-format", "xml"}, "--log-format"},
+		{"log level", [2]string{}, []string{"--log-level", "verbose"}, "--log-level"},
+		{"log level from the environment", [2]string{"ROSTER_LOG_LEVEL", "loud"}, nil, "ROSTER_LOG_LEVEL"},
+		{"a number from the environment", [2]string{"ROSTER_MAX_IN_FLIGHT", "many"}, nil, "$ROSTER_MAX_IN_FLIGHT"},
+		{"a duration from the environment", [2]string{"ROSTER_READ_TIMEOUT", "30"}, nil, "$ROSTER_READ_TIMEOUT"},
+		{"a negative timeout", [2]string{}, []string{"--write-timeout", "-1s"}, "--write-timeout"},
+		{"a burst of zero", [2]string{}, []string{"--signin-user-burst", "0"}, "--signin-user-burst"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env[0] != "" {
+				t.Setenv(tc.env[0], tc.env[1])
+			}
+			var out bytes.Buffer
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)
+			err := run(context.Background(), args, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("err = %v, want a refusal naming %s", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestCLI_TheEnvironmentSetsAServeLimit(t *testing.T) {
+	t.Setenv("ROSTER_SIGNIN_USER_RATE", "0")
+	t.Setenv("ROSTER_MAX_IN_FLIGHT", "7")
+	t.Setenv("ROSTER_WRITE_TIMEOUT", "90s")
+	cmd := newServeCmd(&bytes.Buffer{})
+	for name, want := range map[string]string{"signin-user-rate": "0", "max-in-flight": "7", "write-timeout": "1m30s"} {
+		if got := cmd.Flags().Lookup(name).Value.String(); got != want {
+			t.Errorf("--%s = %s from the environment, want %s", name, got, want)
+		}
+	}
+	if err := cmd.Flags().Parse([]string{"--max-in-flight", "9"}); err != nil || cmd.Flags().Lookup("max-in-flight").Value.String() != "9" {
+		t.Errorf("a flag given did not win over the environment: %v", err)
 	}
 }

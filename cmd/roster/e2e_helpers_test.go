@@ -33,6 +33,9 @@ type testServer struct {
 
 	adminKey string // partner 1, UserRead+UserModify
 	readKey  string // partner 1, UserRead only
+
+	// seen, if set, is shown every answer do receives.
+	seen func(method, path string, r response)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's log writes and the
@@ -81,10 +84,24 @@ func withSMTPAuth(user, pass string) serverOption {
 	}
 }
 
+// withSigninLimits sets the sign-in rate limits (per minute; 0 is off)
+// and bursts, per client address and per username.
+func withSigninLimits(addrRate float64, addrBurst int, userRate float64, userBurst int) serverOption {
+	return func(s *setup) {
+		s.cfg.signinAddrRate, s.cfg.signinAddrBurst = addrRate, addrBurst
+		s.cfg.signinUserRate, s.cfg.signinUserBurst = userRate, userBurst
+	}
+}
+
+// withConfig changes the server's configuration as the flags would.
+func withConfig(change func(*serveConfig)) serverOption {
+	return func(s *setup) { change(&s.cfg) }
+}
+
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	su := setup{cfg: serveConfig{addr: "127.0.0.1:0", db: testDB(t), mailFrom: "roster@test.example",
-		authCache: defaultAuthCache}}
+	su := setup{cfg: defaultServeConfig()}
+	su.cfg.addr, su.cfg.db, su.cfg.mailFrom = "127.0.0.1:0", testDB(t), "roster@test.example"
 	for _, o := range opts {
 		o(&su)
 	}
@@ -233,7 +250,11 @@ func (s *testServer) do(method, path, key string, body any, headers ...string) r
 	if resp.StatusCode >= 500 {
 		s.t.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	out := response{status: resp.StatusCode, header: resp.Header, body: b}
+	if s.seen != nil {
+		s.seen(method, path, out)
+	}
+	return out
 }
 
 // wantStatus fails the test unless r has the status.

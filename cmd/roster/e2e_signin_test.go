@@ -434,7 +434,8 @@ func TestLockout_ASuccessfulSignInResetsTheCountOfFailures(t *testing.T) {
 }
 
 func TestSignIn_UnknownUserAndWrongPasswordTakeTheSameTime(t *testing.T) {
-	s := startServer(t)
+	// Many timed attempts from one address: more than its default limit.
+	s := startServer(t, withSigninLimits(0, 1, 0, 1))
 	// Four accounts share the wrong attempts, so that none reaches the
 	// lockout and every attempt takes the path that counts a failure.
 	names := []string{"ada", "bob", "cleo", "dora"}

@@ -12,9 +12,10 @@ import (
 func TestServe_PprofListensApartFromTheAPI(t *testing.T) {
 	apiAddr, pprofAddr := make(chan string, 1), make(chan string, 1)
 	logs := &syncBuffer{}
-	cfg := serveConfig{addr: "127.0.0.1:0", db: testDB(t), pprof: "127.0.0.1:0",
-		ready:      func(a string) { apiAddr <- a },
-		pprofReady: func(a string) { pprofAddr <- a }}
+	cfg := defaultServeConfig()
+	cfg.addr, cfg.db, cfg.pprof = "127.0.0.1:0", testDB(t), "127.0.0.1:0"
+	cfg.ready = func(a string) { apiAddr <- a }
+	cfg.pprofReady = func(a string) { pprofAddr <- a }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

@@ -35,13 +35,25 @@ type serveConfig struct {
 	// authCache is how long a checked credential is trusted without the
 	// database; 0 turns the cache off.
 	authCache time.Duration
+	// logFormat is text or json; logLevel debug, info, warn or error.
+	logFormat, logLevel string
+	// accessLog writes one line per request.
+	accessLog bool
+	// maxInFlight bounds the requests served at once; 0 is no bound.
+	maxInFlight int
+	timeouts    httpapi.Timeouts
+	// Sign-in rate limits per client address and per username, in token
+	// requests a minute (0: off) and bursts.
+	signinAddrRate, signinUserRate   float64
+	signinAddrBurst, signinUserBurst int
 	// ready, if set, is called with the bound address once the server
 	// accepts connections; pprofReady likewise with pprof's.
 	ready, pprofReady func(addr string)
 }
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
-	var cfg serveConfig
+	cfg := defaultServeConfig()
+	def := defaultServeConfig()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Roster server",
@@ -49,27 +61,78 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 			"  roster serve --addr :8080 --db /var/lib/roster/roster.db --smtp smtp://mail:587 --mail-from roster@example.com",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := envFlags(cmd); err != nil {
-				return err
-			}
 			return serve(cmd.Context(), cfg, stderr)
 		},
 	}
+	// Every flag has an environment variable; string flags read theirs
+	// in their default, the others through envFlags below.
 	f := cmd.Flags()
-	f.StringVar(&cfg.addr, "addr", env("ROSTER_ADDR", defaultAddr), "address to listen on [$ROSTER_ADDR]")
+	f.StringVar(&cfg.addr, "addr", env("ROSTER_ADDR", def.addr), "address to listen on [$ROSTER_ADDR]")
 	addDBFlag(cmd, &cfg.db)
 	f.StringVar(&cfg.smtp, "smtp", env("ROSTER_SMTP", ""), "SMTP relay for invitations, smtp://[user:pass@]host:port; unset: mail goes to the log, passwords masked [$ROSTER_SMTP]")
-	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "roster@localhost"), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
+	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", def.mailFrom), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
 	f.StringVar(&cfg.pprof, "pprof", env("ROSTER_PPROF", ""), "also serve net/http/pprof on this address, apart from the API, such as 127.0.0.1:6060; unset: off [$ROSTER_PPROF]")
-	f.DurationVar(&cfg.authCache, "auth-cache", defaultAuthCache,
-		"how long a checked API key or token is trusted without asking the database; a revocation made through another node or the command line takes effect within it (this node's own are at once); 0: off [$ROSTER_AUTH_CACHE]")
+	f.StringVar(&cfg.logFormat, "log-format", env("ROSTER_LOG_FORMAT", def.logFormat), "log format: text or json [$ROSTER_LOG_FORMAT]")
+	f.StringVar(&cfg.logLevel, "log-level", env("ROSTER_LOG_LEVEL", def.logLevel), "least severe level logged: debug, info, warn or error [$ROSTER_LOG_LEVEL]")
+	f.BoolVar(&cfg.accessLog, "access-log", def.accessLog, "log one line per request (at info) [$ROSTER_ACCESS_LOG]")
+	f.IntVar(&cfg.maxInFlight, "max-in-flight", def.maxInFlight, "most requests served at once; more are answered 503 with Retry-After; 0: no limit [$ROSTER_MAX_IN_FLIGHT]")
+	f.DurationVar(&cfg.timeouts.ReadHeader, "read-header-timeout", def.timeouts.ReadHeader, "longest wait for a request's headers [$ROSTER_READ_HEADER_TIMEOUT]")
+	f.DurationVar(&cfg.timeouts.Read, "read-timeout", def.timeouts.Read, "longest wait for a whole request, body included [$ROSTER_READ_TIMEOUT]")
+	f.DurationVar(&cfg.timeouts.Write, "write-timeout", def.timeouts.Write, "longest time to write an answer; a streamed list gets this long per stretch of progress [$ROSTER_WRITE_TIMEOUT]")
+	f.DurationVar(&cfg.timeouts.Idle, "idle-timeout", def.timeouts.Idle, "how long a kept-alive connection may wait for its next request [$ROSTER_IDLE_TIMEOUT]")
+	f.Float64Var(&cfg.signinAddrRate, "signin-addr-rate", def.signinAddrRate, "token requests a minute from one client address (IPv6: one /64); 0: no limit [$ROSTER_SIGNIN_ADDR_RATE]")
+	f.IntVar(&cfg.signinAddrBurst, "signin-addr-burst", def.signinAddrBurst, "token requests one client address may make at once [$ROSTER_SIGNIN_ADDR_BURST]")
+	f.Float64Var(&cfg.signinUserRate, "signin-user-rate", def.signinUserRate, "password sign-ins a minute for one username; 0: no limit [$ROSTER_SIGNIN_USER_RATE]")
+	f.IntVar(&cfg.signinUserBurst, "signin-user-burst", def.signinUserBurst, "password sign-ins one username may make at once [$ROSTER_SIGNIN_USER_BURST]")
+	f.DurationVar(&cfg.authCache, "auth-cache", def.authCache,
+		"how long a checked API key or token is trusted without asking the database; a revocation made through another node or the command line takes effect within it (this node's own at once); 0: off [$ROSTER_AUTH_CACHE]")
+	envErr := envFlags(f)
+	cmd.PreRunE = func(*cobra.Command, []string) error { return envErr }
 	return cmd
+}
+
+// defaultServeConfig is `roster serve` without flags or environment; tests
+// start from it too. docs/DECISIONS.md says why these limits.
+func defaultServeConfig() serveConfig {
+	return serveConfig{
+		addr: defaultAddr, db: defaultDB, mailFrom: "roster@localhost",
+		logFormat: "text", logLevel: "info", accessLog: true,
+		maxInFlight:    512,
+		timeouts:       httpapi.DefaultTimeouts,
+		signinAddrRate: 60, signinAddrBurst: 30,
+		signinUserRate: 10, signinUserBurst: 10,
+		authCache: defaultAuthCache,
+	}
 }
 
 // defaultAuthCache is short enough that a key revoked elsewhere stops
 // working within a second, and long enough to save the credential lookup
 // on nearly every request of a busy client.
 const defaultAuthCache = time.Second
+
+// validate refuses settings that would quietly mean something else.
+func (cfg serveConfig) validate() error {
+	for name, d := range map[string]time.Duration{
+		"--read-header-timeout": cfg.timeouts.ReadHeader, "--read-timeout": cfg.timeouts.Read,
+		"--write-timeout": cfg.timeouts.Write, "--idle-timeout": cfg.timeouts.Idle,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive, not %s", name, d)
+		}
+	}
+	switch {
+	case cfg.maxInFlight < 0:
+		return fmt.Errorf("--max-in-flight must be 0 (no limit) or more, not %d", cfg.maxInFlight)
+	case cfg.signinAddrRate < 0 || cfg.signinUserRate < 0:
+		return fmt.Errorf("--signin-addr-rate and --signin-user-rate must be 0 (no limit) or more")
+	case cfg.signinAddrBurst < 1 || cfg.signinUserBurst < 1:
+		return fmt.Errorf("--signin-addr-burst and --signin-user-burst must be at least 1")
+	}
+	if cfg.authCache < 0 {
+		return fmt.Errorf("--auth-cache must be 0 (off) or more, not %s", cfg.authCache)
+	}
+	return nil
+}
 
 // mailDrainTimeout bounds how long shutdown waits for queued mail.
 const mailDrainTimeout = 10 * time.Second
@@ -78,7 +141,13 @@ const mailDrainTimeout = 10 * time.Second
 // accepting and drain requests, close pprof's server, deliver queued mail,
 // close the database.
 func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
-	log := newLogger(stderr)
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return err
@@ -115,7 +184,7 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
-	return httpapi.Serve(ctx, ln, newHandler(svc, log), log)
+	return httpapi.Serve(ctx, ln, newHandler(svc, log, cfg), log, cfg.timeouts)
 }
 
 // tokenSweepInterval is how often expired tokens are removed.
@@ -152,15 +221,30 @@ func newSender(cfg serveConfig, log *slog.Logger) (mail.Sender, error) {
 	return s, nil
 }
 
-// newHandler mounts every route of Roster on one mux.
-func newHandler(svc *service.Service, log *slog.Logger) http.Handler {
+// newHandler mounts every route of Roster on one mux, behind the
+// middleware every answer goes through. Outermost first: security
+// headers (so that even a 503 carries them), the request id and access
+// line (so that a refused or panicking request is logged), recovery from
+// panics, the in-flight limit, then JSON for the mux's own 404 and 405.
+func newHandler(svc *service.Service, log *slog.Logger, cfg serveConfig) http.Handler {
 	mux := http.NewServeMux()
 	panther.Mount(mux, svc, log)
 	aam.Mount(mux, svc, log)
-	oauth.Mount(mux, svc, log)
+	oauth.Mount(mux, svc, log, oauth.Limits{
+		PerAddress:  httpapi.NewKeyedLimiter(cfg.signinAddrRate, cfg.signinAddrBurst, 0),
+		PerUsername: httpapi.NewKeyedLimiter(cfg.signinUserRate, cfg.signinUserBurst, 0),
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /openapi.json", apidoc.Handler())
-	return httpapi.Recover(log, httpapi.JSONErrors(mux))
+	accessLog := log
+	if !cfg.accessLog {
+		accessLog = slog.New(slog.DiscardHandler)
+	}
+	// A load balancer's health check must get through when the server is
+	// busy: it asks whether the process is alive, not whether it is idle.
+	isHealth := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
+	h := httpapi.LimitInFlight(cfg.maxInFlight, isHealth, httpapi.JSONErrors(mux))
+	return httpapi.SecurityHeaders(httpapi.AccessLog(accessLog, httpapi.Recover(log, h)))
 }

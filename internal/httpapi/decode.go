@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -59,6 +60,9 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &tooBig):
 		return &StatusError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The server's read timeout: a client that stalls mid-body.
+		return &StatusError{http.StatusRequestTimeout, "request body was not received in time"}
 	case errors.Is(err, io.EOF):
 		return roster.Errorf(roster.EInvalid, "request body is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -49,7 +49,6 @@ func (w *jsonErrorWriter) WriteHeader(status int) {
 		if status == http.StatusMethodNotAllowed {
 			msg = fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", w.r.Method, w.r.URL.Path, w.Header().Get("Allow"))
 		}
-		w.Header().Del("X-Content-Type-Options")
 		WriteJSON(w.ResponseWriter, status, MessageBody(status, msg))
 		return
 	}

@@ -9,15 +9,36 @@ import (
 	"time"
 )
 
-// Timeouts of the HTTP server: generous for real clients, short enough that
-// a slow or idle client cannot hold a connection forever.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
-)
+// Timeouts is how long the server waits on a client. Each bounds what a
+// slow or idle client can hold: a connection, a goroutine, a slot of the
+// in-flight limit.
+type Timeouts struct {
+	// ReadHeader bounds receiving a request's line and headers.
+	ReadHeader time.Duration
+	// Read bounds receiving a whole request, body included.
+	Read time.Duration
+	// Write bounds writing an answer, from the end of the request's
+	// headers. A streamed answer extends it while it makes progress
+	// (KeepStreaming), so a big list is not cut off.
+	Write time.Duration
+	// Idle bounds how long a kept-alive connection waits for its next
+	// request.
+	Idle time.Duration
+}
+
+// DefaultTimeouts are generous for real clients, short enough that a slow
+// or idle client cannot hold a connection for long: headers come in one
+// packet from anything but an attack; our bodies are at most 64 KiB.
+var DefaultTimeouts = Timeouts{
+	ReadHeader: 5 * time.Second,
+	Read:       30 * time.Second,
+	Write:      60 * time.Second,
+	Idle:       120 * time.Second,
+}
+
+// maxHeaderBytes bounds a request's headers; ours need a key or a token,
+// a few hundred bytes.
+const maxHeaderBytes = 64 << 10
 
 // ShutdownTimeout bounds how long Serve waits for requests in flight once
 // its context ends.
@@ -26,14 +47,15 @@ const ShutdownTimeout = 20 * time.Second
 // Serve answers requests on ln with h until ctx ends, then stops accepting,
 // lets the requests in flight finish (up to ShutdownTimeout) and returns
 // nil. Binding the listener is the caller's job, so that tests can use port
-// 0 and learn the address before the first request.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+// 0 and learn the address before the first request. Zero timeouts take
+// DefaultTimeouts' values.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, t Timeouts) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: orDefault(t.ReadHeader, DefaultTimeouts.ReadHeader),
+		ReadTimeout:       orDefault(t.Read, DefaultTimeouts.Read),
+		WriteTimeout:      orDefault(t.Write, DefaultTimeouts.Write),
+		IdleTimeout:       orDefault(t.Idle, DefaultTimeouts.Idle),
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -55,4 +77,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		return err
 	}
 	return nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }

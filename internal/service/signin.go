@@ -61,6 +61,9 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	}
 	if !ok {
 		checkPassword("", password) // the same cost as a real check
+		// The login itself is not logged: it may be a password typed
+		// into the wrong field.
+		s.log.DebugContext(ctx, "sign-in refused: the login names no single account")
 		return Tokens{}, errBadCredentials
 	}
 	now := s.now().UTC()
@@ -68,9 +71,11 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 		if err := s.recordFailure(ctx, u, now); err != nil {
 			return Tokens{}, err
 		}
+		s.log.DebugContext(ctx, "sign-in refused: wrong password", "user_id", u.ID, "partner_id", u.PartnerID)
 		return Tokens{}, errBadCredentials
 	}
 	if !usable(u, now) {
+		s.log.DebugContext(ctx, "sign-in refused: account not usable", "user_id", u.ID, "partner_id", u.PartnerID, "state", u.State)
 		return Tokens{}, errBadCredentials
 	}
 	var t Tokens

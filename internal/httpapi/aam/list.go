@@ -109,10 +109,13 @@ func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 // as it comes from the store, so memory stays flat however many there are.
 // An error before the first byte is answered as usual; one after it cuts
 // the connection, so that a client never takes a truncated array for a
-// whole one.
+// whole one. The write deadline follows the progress (httpapi.Streamer):
+// a big partner's list may take longer than the server's write timeout,
+// a client that stops reading may not.
 func (a *api) streamUsers(w http.ResponseWriter, r *http.Request, f roster.UserFilter) error {
 	started := false
 	enc := json.NewEncoder(w)
+	stream := httpapi.NewStreamer(w, r)
 	err := a.svc.EachUser(r.Context(), actor(r), f, func(u roster.User) error {
 		sep := ","
 		if !started {
@@ -123,6 +126,7 @@ func (a *api) streamUsers(w http.ResponseWriter, r *http.Request, f roster.UserF
 		if _, err := w.Write([]byte(sep)); err != nil {
 			return err
 		}
+		stream.Progress()
 		return enc.Encode(toUserJSON(u))
 	})
 	switch {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster/internal/httpapi"
 	"github.com/roster-dev/roster/internal/roster"
@@ -22,14 +23,27 @@ import (
 // maxFormBytes bounds a token request; a username and password are short.
 const maxFormBytes = 8 << 10
 
+// Limits are the rate limits of token requests: guesses at passwords are
+// slowed per client address (every request) and per username (password
+// grants), so that neither one address trying many accounts nor many
+// addresses trying one account go fast. The lockout after five failures
+// protects an account; these protect the server's CPU (every sign-in costs
+// an argon2id) and users from being locked out by a flood. A nil limiter
+// is no limit.
+type Limits struct {
+	PerAddress  *httpapi.KeyedLimiter
+	PerUsername *httpapi.KeyedLimiter
+}
+
 // Mount registers POST /oauth/token on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	mux.Handle("POST /oauth/token", &handler{svc: svc, log: log})
+func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger, limits Limits) {
+	mux.Handle("POST /oauth/token", &handler{svc: svc, log: log, limits: limits})
 }
 
 type handler struct {
-	svc *service.Service
-	log *slog.Logger
+	svc    *service.Service
+	log    *slog.Logger
+	limits Limits
 }
 
 // tokenJSON is RFC 6749's successful access token response (section 5.1).
@@ -52,12 +66,14 @@ type oauthError struct {
 	status int
 	code   string
 	desc   string
+	// retryAfter, if set, is sent as Retry-After.
+	retryAfter time.Duration
 }
 
 func (e *oauthError) Error() string { return e.desc }
 
 func invalidRequest(desc string) error {
-	return &oauthError{http.StatusBadRequest, "invalid_request", desc}
+	return &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: desc}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +94,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// slowDown is the answer to a client over a rate limit: 429 with
+// RFC 8628's slow_down, the one registered OAuth error that means "too
+// fast" at the token endpoint.
+func slowDown(wait time.Duration) error {
+	return &oauthError{status: http.StatusTooManyRequests, code: "slow_down", desc: "too many token requests; retry later", retryAfter: wait}
+}
+
 func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens, error) {
+	// Before the body is read: a client over its limit costs nothing more.
+	if ok, wait := h.limits.PerAddress.Allow(httpapi.ClientKey(r)); !ok {
+		h.log.DebugContext(r.Context(), "token request over the per-address limit", "remote", r.RemoteAddr)
+		return service.Tokens{}, slowDown(wait)
+	}
 	form, err := readForm(w, r)
 	if err != nil {
 		return service.Tokens{}, err
@@ -90,6 +118,12 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens,
 		user, pw := form.Get("username"), form.Get("password")
 		if user == "" || pw == "" {
 			return service.Tokens{}, invalidRequest("username and password are required")
+		}
+		// Normalised as sign-in looks logins up, so that spellings of one
+		// login share a bucket.
+		if ok, wait := h.limits.PerUsername.Allow(strings.ToLower(strings.TrimSpace(user))); !ok {
+			h.log.DebugContext(r.Context(), "sign-in over the per-username limit") // not the login: it may be a password
+			return service.Tokens{}, slowDown(wait)
 		}
 		var pid int64
 		if p := form.Get("pid"); p != "" {
@@ -107,7 +141,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) (service.Tokens,
 	case "":
 		return service.Tokens{}, invalidRequest("grant_type is required")
 	default:
-		return service.Tokens{}, &oauthError{http.StatusBadRequest, "unsupported_grant_type", "grant_type must be password or refresh_token"}
+		return service.Tokens{}, &oauthError{status: http.StatusBadRequest, code: "unsupported_grant_type", desc: "grant_type must be password or refresh_token"}
 	}
 }
 
@@ -122,7 +156,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &oauthError{http.StatusRequestEntityTooLarge, "invalid_request", "the body is too large"}
+			return nil, &oauthError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", desc: "the body is too large"}
 		}
 		return nil, invalidRequest("the body is not a valid form")
 	}
@@ -141,10 +175,13 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &oe):
 	case roster.ErrorCode(err) == roster.EUnauthorized:
-		oe = &oauthError{http.StatusBadRequest, "invalid_grant", roster.ErrorMessage(err)}
+		oe = &oauthError{status: http.StatusBadRequest, code: "invalid_grant", desc: roster.ErrorMessage(err)}
 	default:
 		h.log.ErrorContext(r.Context(), "token request failed", "err", err)
-		oe = &oauthError{http.StatusInternalServerError, "server_error", "internal error"}
+		oe = &oauthError{status: http.StatusInternalServerError, code: "server_error", desc: "internal error"}
+	}
+	if oe.retryAfter > 0 {
+		w.Header().Set("Retry-After", httpapi.RetryAfter(oe.retryAfter))
 	}
 	httpapi.WriteJSON(w, oe.status, errorJSON{Error: oe.code, ErrorDescription: oe.desc})
 }
