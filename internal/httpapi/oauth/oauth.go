@@ -23,7 +23,7 @@ import (
 const maxFormBytes = 8 << 10
 
 // Mount registers POST /oauth/token on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
+func Mount(mux *httpapi.Mux, svc *service.Service, log *slog.Logger) {
 	mux.Handle("POST /oauth/token", &handler{svc: svc, log: log})
 }
 
