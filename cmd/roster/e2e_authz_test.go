@@ -277,6 +277,7 @@ func TestAuthz_EveryRouteAnswersEveryKindOfCallerAsItsRuleSays(t *testing.T) {
 	clock := &testClock{}
 	s := startServer(t, withoutSMTP(), withClock(clock))
 	f := newAuthzFixture(t, s, clock)
+	st := s.store()
 	start := time.Now()
 	cells := 0
 	for _, pattern := range routes() {
@@ -285,9 +286,24 @@ func TestAuthz_EveryRouteAnswersEveryKindOfCallerAsItsRuleSays(t *testing.T) {
 			cells++
 			t.Run(pattern+"/"+callerNames[c], func(t *testing.T) {
 				cs := s.aamWith(t)
-				r := f.send(cs, pattern, rule, c)
-				if want := rule.want[c]; r.status != want {
+				want := rule.want[c]
+				req := f.prepare(cs, pattern, rule, c)
+				// A refused write must change nothing. Snapshots are
+				// costly, so reads skip them, and so do aliases, which
+				// share their canonical route's handler.
+				check := want >= 400 && req.method != http.MethodGet && canonicalRoute(pattern) == pattern
+				var before string
+				if check {
+					before = cs.snapshot(st)
+				}
+				r := cs.do(req.method, req.path, req.key, req.body, req.headers...)
+				if r.status != want {
 					t.Errorf("%s as %s: status %d, want %d; body %s", pattern, callerNames[c], r.status, want, r.body)
+				}
+				if check {
+					if after := cs.snapshot(st); after != before {
+						t.Errorf("%s as %s was refused but changed the data:\nbefore %s\nafter  %s", pattern, callerNames[c], before, after)
+					}
 				}
 			})
 		}
@@ -350,27 +366,35 @@ func newAuthzFixture(t *testing.T, s *testServer, clock *testClock) *authzFixtur
 	return f
 }
 
-// send makes the cell's request: the route's own pattern with the rule's
-// ids, the rule's body, and the caller's credentials.
-func (f *authzFixture) send(s *testServer, pattern string, rule authzRule, c caller) response {
+// cellRequest is one cell's request, ready for testServer.do.
+type cellRequest struct {
+	method, path, key string
+	body              any
+	headers           []string
+}
+
+// prepare builds the cell's request, creating what it needs first: the
+// route's own pattern with the rule's ids, the rule's body, and the
+// caller's credentials.
+func (f *authzFixture) prepare(s *testServer, pattern string, rule authzRule, c caller) cellRequest {
 	s.t.Helper()
-	req := rule.request(s, f)
+	ar := rule.request(s, f)
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
 		method, path = http.MethodGet, pattern
 	}
 	path = strings.ReplaceAll(path, "{$}", "")
-	for name, v := range req.ids {
+	for name, v := range ar.ids {
 		path = strings.ReplaceAll(path, "{"+name+"}", v)
 	}
 	if strings.Contains(path, "{") {
 		s.t.Fatalf("the rule for %s leaves a wildcard unset in %s", pattern, path)
 	}
 	key, headers := f.credentials(s, c, rule.endsSessions)
-	if req.contentType != "" {
-		headers = append(headers, "Content-Type", req.contentType)
+	if ar.contentType != "" {
+		headers = append(headers, "Content-Type", ar.contentType)
 	}
-	return s.do(method, path, key, req.body, headers...)
+	return cellRequest{method: method, path: path, key: key, body: ar.body, headers: headers}
 }
 
 // credentials returns the X-API-Key and other headers of a caller.
