@@ -43,7 +43,7 @@ type route struct {
 }
 
 // Mount registers the dialect's routes on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
+func Mount(mux *httpapi.Mux, svc *service.Service, log *slog.Logger) {
 	a := &api{svc: svc, Adapter: httpapi.Adapter{Status: status, Body: httpapi.MessageBody, Log: log}}
 	for _, rt := range a.routes() {
 		h := a.authenticate(rt.access, a.Handle(rt.h))

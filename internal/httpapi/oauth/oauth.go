@@ -36,7 +36,7 @@ type Limits struct {
 }
 
 // Mount registers POST /oauth/token on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger, limits Limits) {
+func Mount(mux *httpapi.Mux, svc *service.Service, log *slog.Logger, limits Limits) {
 	mux.Handle("POST /oauth/token", &handler{svc: svc, log: log, limits: limits})
 }
 

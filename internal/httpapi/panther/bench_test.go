@@ -65,7 +65,7 @@ func BenchmarkPantherGetUser(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	Mount(mux, svc, log)
 	h := httpapi.Recover(log, httpapi.JSONErrors(mux))
 

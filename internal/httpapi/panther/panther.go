@@ -23,7 +23,7 @@ type api struct {
 }
 
 // Mount registers the dialect's routes on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
+func Mount(mux *httpapi.Mux, svc *service.Service, log *slog.Logger) {
 	a := &api{svc: svc, Adapter: httpapi.Adapter{Status: status, Body: httpapi.MessageBody, Log: log}}
 	routes := []struct {
 		pattern string
