@@ -31,7 +31,6 @@ const (
 // env returns the environment variable's value, or def.
 func env(name, def string) string { return cmp.Or(os.Getenv(name), def) }
 
-
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "roster",
