@@ -37,6 +37,22 @@ func (s *Service) CreateAPIKey(ctx context.Context, partnerID int64, name string
 	return key, k, nil
 }
 
+// APIKeys lists the partner's keys (their hashes, never the keys, which
+// are not kept). An operator's action, like CreateAPIKey.
+func (s *Service) APIKeys(ctx context.Context, partnerID int64) ([]roster.APIKey, error) {
+	if _, err := s.store.Partner(ctx, partnerID); err != nil {
+		return nil, err
+	}
+	return s.store.APIKeys(ctx, partnerID)
+}
+
+// RevokeAPIKey deletes one of the partner's keys. Every request looks its
+// key up in the store, so the key stops working at once on every node.
+// An operator's action, like CreateAPIKey.
+func (s *Service) RevokeAPIKey(ctx context.Context, partnerID, id int64) error {
+	return s.store.DeleteAPIKey(ctx, partnerID, id)
+}
+
 // errBadKey is the one answer for every key that does not authenticate, so
 // that a caller learns nothing about which part was wrong.
 var errBadKey = roster.Errorf(roster.EUnauthorized, "invalid API key")
