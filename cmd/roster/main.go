@@ -42,7 +42,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && exitCode(err) == exitUsage && !strings.Contains(err.Error(), "--help") {
-		return usagef("%v (see: %s --help)", err, cmd.CommandPath())
+		// cobra's suggestions span lines; an error is one line.
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		return usagef("%s (see: %s --help)", msg, cmd.CommandPath())
 	}
 	return err
 }
