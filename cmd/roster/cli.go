@@ -31,16 +31,32 @@ const (
 // env returns the environment variable's value, or def.
 func env(name, def string) string { return cmp.Or(os.Getenv(name), def) }
 
+// newRootCmd builds the command tree. Every command but serve works on the
+// database directly (--db), through the service layer, as the operator:
+// it needs no running server and no key, and the service applies the same
+// rules as for any API client (docs/DECISIONS.md).
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "roster",
-		Short:         "Roster keeps users and serves them through Panther's and Audience Manager's REST APIs",
+		Use:   "roster",
+		Short: "Roster keeps users and serves them through Panther's and Audience Manager's REST APIs",
+		Long: "Roster keeps users and serves them through Panther's and Audience Manager's REST APIs.\n\n" +
+			"Every command but serve works on the database directly (--db, or $ROSTER_DB), with or\n" +
+			"without a server running on it. Lists print tables; --json or --output json|jsonl|csv\n" +
+			"print what scripts read. Errors go to stderr, one line that says what to do.\n\n" +
+			exitCodesHelp,
+		Example: "  roster serve\n" +
+			"  roster users list --search ada\n" +
+			"  roster users create --email ada@example.com --given-name Ada --family-name Lovelace --role Analyst\n" +
+			"  roster keys create --name ci --permissions UserRead,UserModify",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(stderr), newKeysCmd(stdout), newPartnersCmd(stdout))
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
+	root.AddCommand(newServeCmd(stderr), newUsersCmd(), newGroupsCmd(), newRolesCmd(),
+		newKeysCmd(), newPartnersCmd(), newMigrateCmd(), newVersionCmd())
+	markRunErrors(root)
 	return root
 }
 

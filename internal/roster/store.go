@@ -127,6 +127,11 @@ type Store interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByHash returns the key with that hash. ENotFound.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// APIKeys returns the partner's keys in id order.
+	APIKeys(ctx context.Context, partnerID int64) ([]APIKey, error)
+	// DeleteAPIKey removes one of the partner's keys, so that it stops
+	// authenticating at once. ENotFound.
+	DeleteAPIKey(ctx context.Context, partnerID, id int64) error
 
 	// Secret returns the installation-wide secret of that name, creating it
 	// from newSecret the first time. Every node on the same database gets

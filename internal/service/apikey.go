@@ -39,6 +39,24 @@ func (s *Service) CreateAPIKey(ctx context.Context, partnerID int64, name string
 	return key, k, nil
 }
 
+// APIKeys lists the partner's keys (their hashes, never the keys, which
+// are not kept). An operator's action, like CreateAPIKey.
+func (s *Service) APIKeys(ctx context.Context, partnerID int64) ([]roster.APIKey, error) {
+	if _, err := s.store.Partner(ctx, partnerID); err != nil {
+		return nil, err
+	}
+	return s.store.APIKeys(ctx, partnerID)
+}
+
+// RevokeAPIKey deletes one of the partner's keys. It stops working at once
+// in this process, and within the credential cache's TTL (authCache) in
+// any other: a server that checked the key less than a TTL ago still
+// trusts it until then. An operator's action, like CreateAPIKey.
+func (s *Service) RevokeAPIKey(ctx context.Context, partnerID, id int64) error {
+	defer s.auth.drop()
+	return s.store.DeleteAPIKey(ctx, partnerID, id)
+}
+
 // errBadKey is the one answer for every key that does not authenticate, so
 // that a caller learns nothing about which part was wrong.
 var errBadKey = roster.Errorf(roster.EUnauthorized, "invalid API key")

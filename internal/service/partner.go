@@ -29,3 +29,8 @@ func (s *Service) CreatePartner(ctx context.Context, name string) (roster.Partne
 	})
 	return p, err
 }
+
+// Partners lists every partner in id order. An operator's action.
+func (s *Service) Partners(ctx context.Context) ([]roster.Partner, error) {
+	return s.store.Partners(ctx)
+}

@@ -199,3 +199,23 @@ func TestTemporaryPasswordExpires(t *testing.T) {
 		t.Errorf("new user is %s/%s", u.State, u.SignIn)
 	}
 }
+
+func TestService_OperatorActsInAnExistingPartnerOnly(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	if _, err := s.Operator(ctx, 99); roster.ErrorCode(err) != roster.ENotFound {
+		t.Fatalf("Operator(99): %v, want not_found", err)
+	}
+	op, err := s.Operator(ctx, roster.DefaultPartnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, password, err := s.CreateUserHandingOver(ctx, op, NewUser{Email: "ada@example.com", GivenName: "Ada", FamilyName: "L", Role: RoleRef{Name: roster.RoleAdmin}})
+	if err != nil || len(password) != 24 || u.SignIn != roster.SignInForceChange {
+		t.Fatalf("CreateUserHandingOver = %+v, %q, %v", u, password, err)
+	}
+	// The operator is bound by the rules too: the last admin stays.
+	if err := s.DeleteUser(ctx, op, u.ID); roster.ErrorCode(err) != roster.EConflict {
+		t.Errorf("operator deleting the last admin: %v, want conflict", err)
+	}
+}

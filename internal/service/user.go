@@ -70,8 +70,26 @@ func checkState(st roster.AccountState) error {
 // e-mail. The user exists even if the mail cannot be delivered; the failure
 // is logged and counted by the mail queue.
 func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.User, error) {
+	u, temp, err := s.createUser(ctx, a, in)
+	if err == nil && temp != "" {
+		s.sendInvitation(ctx, u, temp)
+	}
+	return u, err
+}
+
+// CreateUserHandingOver creates a user as CreateUser does but mails
+// nothing: it returns the temporary password ("" when in.Password was
+// set), for a caller who hands it over in person — the operator at the
+// command line, who has no mail server configured there.
+func (s *Service) CreateUserHandingOver(ctx context.Context, a Actor, in NewUser) (roster.User, string, error) {
+	return s.createUser(ctx, a, in)
+}
+
+// createUser validates and stores a new user and returns the temporary
+// password it generated, if any.
+func (s *Service) createUser(ctx context.Context, a Actor, in NewUser) (roster.User, string, error) {
 	if err := require(a, roster.PermUserModify); err != nil {
-		return roster.User{}, err
+		return roster.User{}, "", err
 	}
 	u := roster.User{
 		PartnerID:  a.PartnerID,
@@ -88,10 +106,10 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		u.Username = u.Email
 	}
 	if err := validateUser(&u); err != nil {
-		return roster.User{}, err
+		return roster.User{}, "", err
 	}
 	if err := checkState(u.State); err != nil {
-		return roster.User{}, err
+		return roster.User{}, "", err
 	}
 	temporary := in.Password == ""
 	if temporary {
@@ -101,7 +119,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		u.PasswordExpiresAt = &expires
 	} else {
 		if err := checkPolicy(u, in.Password); err != nil {
-			return roster.User{}, err
+			return roster.User{}, "", err
 		}
 		u.SignIn, u.PasswordHash = roster.SignInConfirmed, hashPassword(in.Password)
 	}
@@ -124,12 +142,12 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		return tx.AddPasswordHistory(ctx, u.PartnerID, u.ID, u.PasswordHash)
 	})
 	if err != nil {
-		return roster.User{}, err
+		return roster.User{}, "", err
 	}
 	if temporary {
-		s.sendInvitation(ctx, u, in.Password)
+		return u, in.Password, nil
 	}
-	return u, nil
+	return u, "", nil
 }
 
 // validateUser checks the fields every user must have right.

@@ -95,3 +95,16 @@ func MigrationsHash() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// SchemaVersion returns the number of the newest migration applied to the
+// database, for `roster migrate` to report. It is not part of roster.Store:
+// a schema version means something only to the engine that has it.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.q().QueryRow(ctx,
+		`SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: schema version: %w", err)
+	}
+	return v, nil
+}

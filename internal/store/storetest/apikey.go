@@ -11,6 +11,8 @@ var apiKeyTests = []subtest{
 	{"CreateAndLookUpByHash", apiKeyRoundTrip},
 	{"UnknownHashIsNotFound", apiKeyUnknownHash},
 	{"ConflictOnDuplicateHash", apiKeyDuplicateHash},
+	{"ListIsThePartnersInIDOrder", apiKeyList},
+	{"DeleteStopsTheKeyAndOnlyIt", apiKeyDelete},
 }
 
 // keyHash hashes a key as the service does.
@@ -87,4 +89,59 @@ func apiKeyDuplicateHash(t *testing.T, s roster.Store) {
 	got, err := s.APIKeyByHash(t.Context(), k.Hash)
 	must(t, "APIKeyByHash", err)
 	checkAPIKey(t, "key after refused duplicates", got, k)
+}
+
+func apiKeyList(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartner(t, s, "Other")
+	got, err := s.APIKeys(t.Context(), roster.DefaultPartnerID)
+	must(t, "APIKeys of a partner without keys", err)
+	if len(got) != 0 {
+		t.Fatalf("APIKeys of a fresh store = %d keys, want none", len(got))
+	}
+	ci := mustCreateAPIKey(t, s, roster.DefaultPartnerID, "ci", roster.PermUserRead)
+	other := mustCreateAPIKey(t, s, p2.ID, "other", roster.PermUserModify)
+	admin := mustCreateAPIKey(t, s, roster.DefaultPartnerID, "admin", roster.PermUserModify, roster.PermUserRead)
+	for _, tt := range []struct {
+		partnerID int64
+		want      []roster.APIKey
+	}{
+		{roster.DefaultPartnerID, []roster.APIKey{ci, admin}},
+		{p2.ID, []roster.APIKey{other}},
+		{unknownID, nil},
+	} {
+		got, err := s.APIKeys(t.Context(), tt.partnerID)
+		must(t, "APIKeys", err)
+		if len(got) != len(tt.want) {
+			t.Fatalf("APIKeys(%d) = %d keys, want %d", tt.partnerID, len(got), len(tt.want))
+		}
+		for i := range got {
+			checkAPIKey(t, "listed key "+tt.want[i].Name, got[i], tt.want[i])
+		}
+	}
+}
+
+func apiKeyDelete(t *testing.T, s roster.Store) {
+	p2 := mustCreatePartner(t, s, "Other")
+	gone := mustCreateAPIKey(t, s, roster.DefaultPartnerID, "gone", roster.PermUserRead)
+	kept := mustCreateAPIKey(t, s, roster.DefaultPartnerID, "kept", roster.PermUserRead)
+	theirs := mustCreateAPIKey(t, s, p2.ID, "theirs", roster.PermUserRead)
+
+	// Another partner's id names no key of this partner.
+	wantCode(t, "DeleteAPIKey of another partner's key", s.DeleteAPIKey(t.Context(), roster.DefaultPartnerID, theirs.ID), roster.ENotFound)
+	must(t, "DeleteAPIKey", s.DeleteAPIKey(t.Context(), roster.DefaultPartnerID, gone.ID))
+	wantCode(t, "DeleteAPIKey again", s.DeleteAPIKey(t.Context(), roster.DefaultPartnerID, gone.ID), roster.ENotFound)
+	wantCode(t, "DeleteAPIKey of an unknown id", s.DeleteAPIKey(t.Context(), roster.DefaultPartnerID, unknownID), roster.ENotFound)
+
+	_, err := s.APIKeyByHash(t.Context(), gone.Hash)
+	wantCode(t, "APIKeyByHash of a deleted key", err, roster.ENotFound)
+	for _, k := range []roster.APIKey{kept, theirs} {
+		got, err := s.APIKeyByHash(t.Context(), k.Hash)
+		must(t, "APIKeyByHash "+k.Name, err)
+		checkAPIKey(t, "key "+k.Name+" after another's deletion", got, k)
+	}
+	left, err := s.APIKeys(t.Context(), roster.DefaultPartnerID)
+	must(t, "APIKeys", err)
+	if len(left) != 1 || left[0].ID != kept.ID {
+		t.Errorf("APIKeys after deletion = %+v, want only %q", left, kept.Name)
+	}
 }
