@@ -72,6 +72,14 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	if !usable(u, now) {
 		return Tokens{}, errBadCredentials
 	}
+	// An imported hash (bcrypt, or argon2id with other parameters) is
+	// replaced by Roster's own now that the password is known. The new
+	// hash is made before the transaction so that the partner lock is not
+	// held across a KDF; the compare-and-set below keeps it safe.
+	var upgraded string
+	if needsRehash(u.PasswordHash) {
+		upgraded = hashPassword(password)
+	}
 	var t Tokens
 	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
@@ -82,8 +90,16 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 			return errBadCredentials // locked or changed while we checked
 		}
 		cur.FailedSignIns, cur.FailedSince, cur.LastLoginAt = 0, nil, &now
+		if upgraded != "" {
+			cur.PasswordHash = upgraded
+		}
 		if err := tx.UpdateUser(ctx, &cur); err != nil {
 			return err
+		}
+		if upgraded != "" {
+			if err := tx.AddPasswordHistory(ctx, cur.PartnerID, cur.ID, upgraded); err != nil {
+				return err
+			}
 		}
 		t, err = s.issueTokens(ctx, tx, cur)
 		return err
