@@ -36,7 +36,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(stderr), newKeysCmd(stdout), newPartnersCmd(stdout))
+	root.AddCommand(newServeCmd(stderr), newKeysCmd(stdout), newPartnersCmd(stdout), newUsersCmd(stdout, stderr))
 	return root
 }
 
