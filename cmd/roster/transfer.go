@@ -23,7 +23,7 @@ func newUsersCmd(stdout, stderr io.Writer) *cobra.Command {
 // operator is the actor of an operator's command on the database: every
 // permission, in one partner.
 func operator(partner int64) service.Actor {
-	return service.Actor{PartnerID: partner, Permissions: roster.Permissions{roster.PermUserRead, roster.PermUserModify}}
+	return service.Actor{PartnerID: partner, Permissions: roster.NewPermissions(roster.PermUserRead, roster.PermUserModify)}
 }
 
 func newUsersImportCmd(stdout, stderr io.Writer) *cobra.Command {

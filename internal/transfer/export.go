@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"slices"
 
 	"github.com/roster-dev/roster/internal/roster"
 	"github.com/roster-dev/roster/internal/service"
@@ -85,6 +86,7 @@ func toExport(u roster.User, groups map[int64]string, noHashes bool) exportUser 
 	for _, id := range u.Groups {
 		e.Groups = append(e.Groups, groups[id])
 	}
+	slices.Sort(e.Groups) // by name, not by this database's ids
 	// A temporary (generated) password is not moved: it expires within a
 	// day and was mailed to the user; they are invited again instead.
 	if !noHashes && service.CheckPasswordHash(u.PasswordHash) == nil {
