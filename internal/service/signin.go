@@ -52,7 +52,10 @@ var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or
 // count and sets the last sign-in time.
 //
 // Every attempt costs exactly one argon2id, whatever the outcome, so that
-// neither the answer nor its time tells whether an account exists.
+// neither the answer nor its time tells whether an account exists — except
+// for an imported hash (bcrypt, or argon2id with other parameters), which
+// costs what its own parameters say; the first successful sign-in replaces
+// it with Roster's own hash, in the transaction that records the sign-in.
 func (s *Service) SignIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
 	u, ok, err := s.loginAccount(ctx, login, password, partnerID)
 	if err != nil {
