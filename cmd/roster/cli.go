@@ -54,7 +54,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
-	root.AddCommand(newServeCmd(stderr), newUsersCmd(), newGroupsCmd(), newRolesCmd(),
+	root.AddCommand(newServeCmd(stderr), newUsersCmd(stdout, stderr), newGroupsCmd(), newRolesCmd(),
 		newKeysCmd(), newPartnersCmd(), newMigrateCmd(), newVersionCmd())
 	markRunErrors(root)
 	return root

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -12,13 +13,12 @@ import (
 	"github.com/roster-dev/roster/internal/service"
 )
 
-func newUsersCmd() *cobra.Command {
+func newUsersCmd(stdout, stderr io.Writer) *cobra.Command {
 	users := parentCmd("users", "List, show, create, change and delete users",
 		"  roster users list --search ada\n  roster users get ada@example.com --json")
 	users.AddCommand(newUsersListCmd(), newUsersGetCmd(), newUsersCreateCmd(),
-		newUsersUpdateCmd(), newUsersDeleteCmd())
-	// users import and users export (transfer.go) join here:
-	// users.AddCommand(newUsersImportCmd(), newUsersExportCmd())
+		newUsersUpdateCmd(), newUsersDeleteCmd(),
+		newUsersImportCmd(stdout, stderr), newUsersExportCmd(stdout, stderr))
 	return users
 }
 

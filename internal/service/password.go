@@ -61,41 +61,18 @@ func hashPassword(pw string) string {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// verifyArgon2id checks pw against a PHC-encoded argon2id hash.
-func verifyArgon2id(encoded, pw string) bool {
-	parts := strings.Split(encoded, "$")
-	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, hash
-	if len(parts) != 6 {
-		return false
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
-	}
-	var p argon2Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memoryKiB, &p.time, &p.threads); err != nil ||
-		p.time == 0 || p.threads == 0 || p.memoryKiB > 1<<22 {
-		return false
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 || len(want) > 64 {
-		return false
-	}
-	got := argon2Key([]byte(pw), salt, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
 // checkPassword reports whether pw matches the encoded hash. Every call
-// costs one argon2id computation, whatever the hash (even none): a fast
-// hash of a generated password is checked beside a dummy argon2id, so that
-// the time of a sign-in tells nothing about the account.
+// costs one KDF computation, whatever the hash (even none): for Roster's
+// own hashes one argon2id, and a fast hash of a generated password is
+// checked beside a dummy argon2id, so that the time of a sign-in tells
+// nothing about the account. An imported hash costs what its own scheme
+// and parameters cost, until the first sign-in upgrades it.
 func checkPassword(encoded, pw string) bool {
-	if strings.HasPrefix(encoded, schemeArgon2id) {
+	switch {
+	case strings.HasPrefix(encoded, schemeArgon2id):
 		return verifyArgon2id(encoded, pw)
+	case isBcrypt(encoded):
+		return verifyBcrypt(encoded, pw)
 	}
 	verifyArgon2id(dummyHash(), pw)
 	if !strings.HasPrefix(encoded, schemeSHA256) {

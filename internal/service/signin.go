@@ -53,7 +53,10 @@ var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or
 // count and sets the last sign-in time.
 //
 // Every attempt costs exactly one argon2id, whatever the outcome, so that
-// neither the answer nor its time tells whether an account exists.
+// neither the answer nor its time tells whether an account exists — except
+// for an imported hash (bcrypt, or argon2id with other parameters), which
+// costs what its own parameters say; the first successful sign-in replaces
+// it with Roster's own hash, in the transaction that records the sign-in.
 func (s *Service) SignIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
 	u, ok, err := s.loginAccount(ctx, login, password, partnerID)
 	if err != nil {
@@ -78,6 +81,14 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 		s.log.DebugContext(ctx, "sign-in refused: account not usable", "user_id", u.ID, "partner_id", u.PartnerID, "state", u.State)
 		return Tokens{}, errBadCredentials
 	}
+	// An imported hash (bcrypt, or argon2id with other parameters) is
+	// replaced by Roster's own now that the password is known. The new
+	// hash is made before the transaction so that the partner lock is not
+	// held across a KDF; the compare-and-set below keeps it safe.
+	var upgraded string
+	if needsRehash(u.PasswordHash) {
+		upgraded = hashPassword(password)
+	}
 	var t Tokens
 	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
@@ -88,8 +99,16 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 			return errBadCredentials // locked or changed while we checked
 		}
 		cur.FailedSignIns, cur.FailedSince, cur.LastLoginAt = 0, nil, &now
+		if upgraded != "" {
+			cur.PasswordHash = upgraded
+		}
 		if err := tx.UpdateUser(ctx, &cur); err != nil {
 			return err
+		}
+		if upgraded != "" {
+			if err := tx.AddPasswordHistory(ctx, cur.PartnerID, cur.ID, upgraded); err != nil {
+				return err
+			}
 		}
 		t, err = s.issueTokens(ctx, tx, cur)
 		return err
