@@ -19,7 +19,9 @@ type ev struct {
 	changes string // comma list
 }
 
-func (e ev) String() string { return fmt.Sprintf("%s by %s on %s [%s]", e.action, e.actor, e.target, e.changes) }
+func (e ev) String() string {
+	return fmt.Sprintf("%s by %s on %s [%s]", e.action, e.actor, e.target, e.changes)
+}
 
 func asEv(e roster.AuditEvent) ev {
 	return ev{e.Action, fmt.Sprintf("%s:%d", e.ActorKind, e.ActorID), fmt.Sprintf("%s:%d", e.TargetKind, e.TargetID), strings.Join(e.Changes, ",")}
@@ -73,11 +75,20 @@ func TestAudit_EveryActionWritesItsEvents(t *testing.T) {
 		}, []ev{{roster.ActionUserUpdate, "key:1", uid, "firstName,phoneNumber"}}},
 		{"make admin", func() error { _, err := s.UpdateUser(ctx, admin, u.ID, UserPatch{IsAdmin: &yes}); return err },
 			[]ev{{roster.ActionUserRoleChange, "key:1", uid, "role"}}},
-		{"lock by hand", func() error { _, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateLocked)}); return err },
+		{"lock by hand", func() error {
+			_, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateLocked)})
+			return err
+		},
 			[]ev{{roster.ActionUserLock, "key:1", oid, "status"}}},
-		{"unlock", func() error { _, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateActive)}); return err },
+		{"unlock", func() error {
+			_, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateActive)})
+			return err
+		},
 			[]ev{{roster.ActionUserUnlock, "key:1", oid, "status"}}},
-		{"deactivate", func() error { _, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateInactive)}); return err },
+		{"deactivate", func() error {
+			_, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{State: st(roster.StateInactive)})
+			return err
+		},
 			[]ev{{roster.ActionUserUpdate, "key:1", oid, "status"}}},
 		{"no-op update", func() error { _, err := s.UpdateUser(ctx, admin, other.ID, UserPatch{}); return err },
 			[]ev{{roster.ActionUserUpdate, "key:1", oid, ""}}},
@@ -107,14 +118,20 @@ func TestAudit_EveryActionWritesItsEvents(t *testing.T) {
 			gid = g.ID
 			return err
 		}, nil},
-		{"update group", func() error { _, err := s.UpdateGroup(ctx, admin, gid, GroupInput{Description: ptr("on call")}); return err }, nil},
+		{"update group", func() error {
+			_, err := s.UpdateGroup(ctx, admin, gid, GroupInput{Description: ptr("on call")})
+			return err
+		}, nil},
 		{"delete group", func() error { return s.DeleteGroups(ctx, admin, []int64{gid}) }, nil},
 		{"create role", func() error {
 			r, err := s.CreateRole(ctx, admin, RoleInput{Name: "Auditor", Permissions: roster.NewPermissions(roster.PermUserRead)})
 			rid = r.ID
 			return err
 		}, nil},
-		{"update role", func() error { _, err := s.UpdateRole(ctx, admin, rid, RoleInput{Name: "Auditors", Permissions: roster.NewPermissions(roster.PermUserRead)}); return err }, nil},
+		{"update role", func() error {
+			_, err := s.UpdateRole(ctx, admin, rid, RoleInput{Name: "Auditors", Permissions: roster.NewPermissions(roster.PermUserRead)})
+			return err
+		}, nil},
 		{"delete role", func() error { return s.DeleteRole(ctx, admin, rid) }, nil},
 		{"bulk delete", func() error { return s.DeleteUsers(ctx, admin, []int64{other.ID, other.ID + 1}) }, []ev{
 			{roster.ActionUserDelete, "key:1", oid, ""},
