@@ -36,7 +36,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServeCmd(stderr), newKeysCmd(stdout), newPartnersCmd(stdout))
+	root.AddCommand(newServeCmd(stderr), newKeysCmd(stdout), newPartnersCmd(stdout), newAuditCmd(stdout, stderr))
 	return root
 }
 

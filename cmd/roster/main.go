@@ -4,6 +4,7 @@
 //	roster serve [--addr 127.0.0.1:8080] [--db roster.db]
 //	roster keys create --name NAME --permissions UserRead,UserModify [--partner PID]
 //	roster partners create --name NAME
+//	roster audit [--partner PID] [--target KIND[:ID]] [--actor KIND[:ID]] [--since T] [--until T] [--limit N] [--json]
 package main
 
 import (

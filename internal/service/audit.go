@@ -219,3 +219,19 @@ func timeKey(t time.Time) string {
 	}
 	return strconv.FormatInt(t.UnixNano(), 10)
 }
+
+// AuditLog returns the partner's audit events matching f, oldest first,
+// at most f.Limit of them (all when 0). This is the operator's read (the
+// command line), so it takes no Actor. ENotFound for an unknown partner.
+func (s *Service) AuditLog(ctx context.Context, partnerID int64, f roster.AuditFilter) ([]roster.AuditEvent, error) {
+	if err := checkAuditFilter(f); err != nil {
+		return nil, err
+	}
+	if f.Limit < 0 {
+		return nil, roster.Errorf(roster.EInvalid, "limit must be 0 (all) or more")
+	}
+	if _, err := s.store.Partner(ctx, partnerID); err != nil {
+		return nil, err
+	}
+	return s.store.AuditEvents(ctx, partnerID, f)
+}
