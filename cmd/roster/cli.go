@@ -55,7 +55,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 	root.AddCommand(newServeCmd(stderr), newUsersCmd(stdout, stderr), newGroupsCmd(), newRolesCmd(),
-		newKeysCmd(), newPartnersCmd(), newMigrateCmd(), newVersionCmd())
+		newKeysCmd(), newPartnersCmd(), newAuditCmd(stdout, stderr), newMigrateCmd(), newVersionCmd())
 	markRunErrors(root)
 	return root
 }

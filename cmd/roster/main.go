@@ -2,11 +2,12 @@
 // commands that work on its database directly, through the service layer.
 //
 //	roster serve [--addr 127.0.0.1:8080] [--db roster.db]
-//	roster users list|get|create|update|delete
+//	roster users list|get|create|update|delete|import|export
 //	roster groups list|get|create|update|delete
 //	roster roles list
 //	roster keys list|create|revoke
 //	roster partners list|create
+//	roster audit [--target KIND[:ID]] [--actor KIND[:ID]] [--since T] [--until T] [--json]
 //	roster migrate | version
 //
 // Every command exits 0 on success, 2 on a usage error, 3 when something

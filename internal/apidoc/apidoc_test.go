@@ -99,6 +99,7 @@ func TestDocumentLoadsAndValidates(t *testing.T) {
 		"/api/v1/groups":                     {"GET", "POST"},
 		"/api/v1/groups/{groupId}":           {"DELETE", "GET", "PUT"},
 		"/api/v1/groups/bulk-delete":         {"DELETE"},
+		"/api/v1/audit":                      {"GET"},
 		"/oauth/token":                       {"POST"},
 	}
 	got := map[string][]string{}

@@ -133,6 +133,15 @@ type Store interface {
 	// authenticating at once. ENotFound.
 	DeleteAPIKey(ctx context.Context, partnerID, id int64) error
 
+	// AppendAudit records e in the partner's audit log, with e.At as its
+	// time (the store's clock when zero). Called inside Tx, the record
+	// commits or rolls back with the change it describes. EInvalid if the
+	// partner does not exist.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// AuditEvents returns the partner's audit events matching f, in
+	// ascending id order.
+	AuditEvents(ctx context.Context, partnerID int64, f AuditFilter) ([]AuditEvent, error)
+
 	// Secret returns the installation-wide secret of that name, creating it
 	// from newSecret the first time. Every node on the same database gets
 	// the same bytes, so that what one node signs another can verify.

@@ -28,12 +28,18 @@ func (s *Service) CreateAPIKey(ctx context.Context, partnerID int64, name string
 	if len(perms) == 0 {
 		return "", roster.APIKey{}, roster.Errorf(roster.EInvalid, "an API key needs at least one permission (UserRead, UserModify)")
 	}
-	if _, err := s.store.Partner(ctx, partnerID); err != nil {
-		return "", roster.APIKey{}, err
-	}
 	key := newToken(apiKeyPrefix)
 	k := roster.APIKey{PartnerID: partnerID, Name: name, Hash: sha256Sum(key), Permissions: perms}
-	if err := s.store.CreateAPIKey(ctx, &k); err != nil {
+	err := s.store.Tx(ctx, func(tx roster.Store) error {
+		if _, err := tx.Partner(ctx, partnerID); err != nil {
+			return err
+		}
+		if err := tx.CreateAPIKey(ctx, &k); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, system.event(partnerID, roster.ActionAPIKeyCreate, roster.TargetAPIKey, k.ID, "name", "permissions"))
+	})
+	if err != nil {
 		return "", roster.APIKey{}, err
 	}
 	return key, k, nil

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/roster-dev/roster/internal/roster"
@@ -64,7 +65,29 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, in GroupInput) (rost
 	if err := in.apply(&g); err != nil {
 		return roster.Group{}, err
 	}
-	return g, groupConflict(s.store.CreateGroup(ctx, &g), g.Name)
+	err := s.store.Tx(ctx, func(tx roster.Store) error {
+		if err := tx.CreateGroup(ctx, &g); err != nil {
+			return groupConflict(err, g.Name)
+		}
+		return s.appendAudit(ctx, tx, a.event(g.PartnerID, roster.ActionGroupCreate, roster.TargetGroup, g.ID, groupFields(roster.Group{}, g)...))
+	})
+	return g, err
+}
+
+// groupFields names the fields that differ between old and g: on create,
+// old is the zero group, so these are the fields that were set.
+func groupFields(old, g roster.Group) []string {
+	var f []string
+	if old.Name != g.Name {
+		f = append(f, "name")
+	}
+	if old.Description != g.Description {
+		f = append(f, "description")
+	}
+	if !slices.Equal(dedupe(old.Users), dedupe(g.Users)) {
+		f = append(f, "users")
+	}
+	return f
 }
 
 // Group returns one group of the actor's partner.
@@ -96,14 +119,18 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, id int64, in GroupIn
 	}
 	var g roster.Group
 	err := s.store.Tx(ctx, func(tx roster.Store) error {
-		var err error
-		if g, err = tx.Group(ctx, a.PartnerID, id); err != nil {
+		old, err := tx.Group(ctx, a.PartnerID, id)
+		if err != nil {
 			return err
 		}
+		g = old
 		if err := in.apply(&g); err != nil {
 			return err
 		}
-		return groupConflict(tx.UpdateGroup(ctx, &g), g.Name)
+		if err := tx.UpdateGroup(ctx, &g); err != nil {
+			return groupConflict(err, g.Name)
+		}
+		return s.appendAudit(ctx, tx, a.event(g.PartnerID, roster.ActionGroupUpdate, roster.TargetGroup, g.ID, groupFields(old, g)...))
 	})
 	return g, err
 }
@@ -120,6 +147,9 @@ func (s *Service) DeleteGroups(ctx context.Context, a Actor, ids []int64) error 
 	return s.store.Tx(ctx, func(tx roster.Store) error {
 		for _, id := range dedupe(ids) {
 			if err := tx.DeleteGroup(ctx, a.PartnerID, id); err != nil {
+				return err
+			}
+			if err := s.appendAudit(ctx, tx, a.event(a.PartnerID, roster.ActionGroupDelete, roster.TargetGroup, id)); err != nil {
 				return err
 			}
 		}

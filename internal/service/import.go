@@ -279,7 +279,12 @@ func (im *Importer) writeOne(ctx context.Context, tx roster.Store, u roster.User
 			return conflict("username %q is taken by another user", u.Username), nil
 		}
 	}
-	return ImportResult{Outcome: ImportCreated}, tx.CreateUser(ctx, &u)
+	if err := tx.CreateUser(ctx, &u); err != nil {
+		return ImportResult{}, err
+	}
+	// Like every change, an imported user is audited in its transaction.
+	return ImportResult{Outcome: ImportCreated}, im.s.appendAudit(ctx, tx,
+		im.a.event(u.PartnerID, roster.ActionUserCreate, roster.TargetUser, u.ID, userFields(u)...))
 }
 
 // conflict is an ImportConflict result.
@@ -301,9 +306,4 @@ func sameImported(stored, u roster.User) bool {
 		stored.GivenName == u.GivenName && stored.FamilyName == u.FamilyName &&
 		equalPtr(stored.Title, u.Title) && equalPtr(stored.Phone, u.Phone) &&
 		stored.Role.ID == u.Role.ID && stored.State == u.State && slices.Equal(stored.Groups, u.Groups)
-}
-
-// equalPtr compares two optional strings by value.
-func equalPtr(a, b *string) bool {
-	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }

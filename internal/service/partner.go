@@ -25,7 +25,7 @@ func (s *Service) CreatePartner(ctx context.Context, name string) (roster.Partne
 				return err
 			}
 		}
-		return nil
+		return s.appendAudit(ctx, tx, system.event(p.ID, roster.ActionPartnerCreate, roster.TargetPartner, p.ID, "name"))
 	})
 	return p, err
 }

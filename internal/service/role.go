@@ -91,11 +91,36 @@ func (s *Service) CreateRole(ctx context.Context, a Actor, in RoleInput) (roster
 	}
 	r := roster.Role{PartnerID: a.PartnerID, Name: in.Name, Permissions: in.Permissions,
 		LogTypeAccess: in.LogTypeAccess, LogTypeAccessKind: in.LogTypeAccessKind}
-	err := s.store.CreateRole(ctx, &r)
-	if roster.ErrorCode(err) == roster.EConflict {
-		return r, roster.Errorf(roster.EConflict, "a role named %q already exists", in.Name)
-	}
+	err := s.store.Tx(ctx, func(tx roster.Store) error {
+		if err := tx.CreateRole(ctx, &r); err != nil {
+			if roster.ErrorCode(err) == roster.EConflict {
+				return roster.Errorf(roster.EConflict, "a role named %q already exists", in.Name)
+			}
+			return err
+		}
+		return s.appendAudit(ctx, tx, a.event(r.PartnerID, roster.ActionRoleCreate, roster.TargetRole, r.ID, roleFields(roster.Role{}, r)...))
+	})
 	return r, err
+}
+
+// roleFields names the fields that differ between old and r; on create,
+// old is the zero role, so these are the fields that were set.
+func roleFields(old, r roster.Role) []string {
+	var f []string
+	for _, c := range []struct {
+		name string
+		diff bool
+	}{
+		{"name", old.Name != r.Name},
+		{"permissions", !slices.Equal(old.Permissions, r.Permissions)},
+		{"logTypeAccess", !slices.Equal(old.LogTypeAccess, r.LogTypeAccess)},
+		{"logTypeAccessKind", old.LogTypeAccessKind != r.LogTypeAccessKind},
+	} {
+		if c.diff {
+			f = append(f, c.name)
+		}
+	}
+	return f
 }
 
 // Role returns one role of the actor's partner.
@@ -146,6 +171,9 @@ func (s *Service) UpdateRole(ctx context.Context, a Actor, id int64, in RoleInpu
 			}
 			return err
 		}
+		if err := s.appendAudit(ctx, tx, a.event(r.PartnerID, roster.ActionRoleUpdate, roster.TargetRole, r.ID, roleFields(old, r)...)); err != nil {
+			return err
+		}
 		if old.IsAdmin() && !r.IsAdmin() {
 			return keepsAnAdmin(ctx, tx, a.PartnerID)
 		}
@@ -174,7 +202,10 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, id int64) error {
 		if n > 0 {
 			return roster.Errorf(roster.EConflict, "role %q is in use by %d user(s): give them another role first", r.Name, n)
 		}
-		return tx.DeleteRole(ctx, a.PartnerID, id)
+		if err := tx.DeleteRole(ctx, a.PartnerID, id); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, a.event(a.PartnerID, roster.ActionRoleDelete, roster.TargetRole, id))
 	})
 }
 

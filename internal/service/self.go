@@ -45,7 +45,10 @@ func (s *Service) UpdateSelf(ctx context.Context, a Actor, p UserPatch) (roster.
 		if err := s.applyPatch(ctx, tx, &u, p); err != nil {
 			return err
 		}
-		return conflictMessage(tx.UpdateUser(ctx, &u))
+		if err := tx.UpdateUser(ctx, &u); err != nil {
+			return conflictMessage(err)
+		}
+		return s.appendAudit(ctx, tx, userEvents(a, old, u)...)
 	})
 	return u, err
 }
@@ -83,7 +86,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 	if !checkPassword(u.PasswordHash, oldPw) {
 		// A wrong guess here is a sign-in failure like any other, or a
 		// stolen access token would allow unlimited password guessing.
-		if err := s.recordFailure(ctx, u, s.now().UTC()); err != nil {
+		if err := s.recordFailure(ctx, u, s.now().UTC(), a); err != nil {
 			return err
 		}
 		return roster.Errorf(roster.EInvalid, "oldPassword is not your current password")
@@ -119,6 +122,9 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 		if err := tx.AddPasswordHistory(ctx, cur.PartnerID, cur.ID, hash); err != nil {
 			return err
 		}
+		if err := s.appendAudit(ctx, tx, a.event(cur.PartnerID, roster.ActionUserPasswordChange, roster.TargetUser, cur.ID, "password")); err != nil {
+			return err
+		}
 		return tx.DeleteUserTokens(ctx, cur.PartnerID, cur.ID)
 	})
 }
@@ -141,6 +147,9 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor) error {
 		}
 		u.PasswordHash, u.PasswordExpiresAt, u.SignIn = hashGenerated(pw), &expires, roster.SignInResetRequired
 		if err := tx.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		if err := s.appendAudit(ctx, tx, a.event(u.PartnerID, roster.ActionUserPasswordReset, roster.TargetUser, u.ID, "password")); err != nil {
 			return err
 		}
 		return tx.DeleteUserTokens(ctx, u.PartnerID, u.ID)

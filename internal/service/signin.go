@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -71,7 +72,7 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	}
 	now := s.now().UTC()
 	if !checkPassword(u.PasswordHash, password) {
-		if err := s.recordFailure(ctx, u, now); err != nil {
+		if err := s.recordFailure(ctx, u, now, Actor{}); err != nil {
 			return Tokens{}, err
 		}
 		s.log.DebugContext(ctx, "sign-in refused: wrong password", "user_id", u.ID, "partner_id", u.PartnerID)
@@ -79,7 +80,12 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	}
 	if !usable(u, now) {
 		s.log.DebugContext(ctx, "sign-in refused: account not usable", "user_id", u.ID, "partner_id", u.PartnerID, "state", u.State)
-		return Tokens{}, errBadCredentials
+		// The right password for an account that may not sign in: not a
+		// guess to count towards a lock, but still a failure to record.
+		err := s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+			return s.appendAudit(ctx, tx, signInFailure(u, Actor{}))
+		})
+		return Tokens{}, cmp.Or(err, error(errBadCredentials))
 	}
 	// An imported hash (bcrypt, or argon2id with other parameters) is
 	// replaced by Roster's own now that the password is known. The new
@@ -142,17 +148,35 @@ func usable(u roster.User, now time.Time) bool {
 	return u.State == roster.StateActive && (u.PasswordExpiresAt == nil || now.Before(*u.PasswordExpiresAt))
 }
 
-// recordFailure counts a failed sign-in against u and locks the account
-// once the run reaches MaxFailedSignIns within FailureWindow. It re-reads
-// the user inside the write, so that concurrent failures all count.
-func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time) error {
+// signInFailure is the audit event of a failed sign-in as u: by the user
+// when a signed-in user (by) mistyped their old password, else by nobody.
+// It names the account only; the password tried is never recorded.
+func signInFailure(u roster.User, by Actor) roster.AuditEvent {
+	e := by.event(u.PartnerID, roster.ActionUserSignInFailure, roster.TargetUser, u.ID)
+	if by.UserID == 0 {
+		e.ActorKind, e.ActorID = roster.ActorAnonymous, 0
+	}
+	return e
+}
+
+// recordFailure records a failed sign-in against u, by (see signInFailure),
+// counts it and locks the account once the run reaches MaxFailedSignIns
+// within FailureWindow. It re-reads the user inside the write, so that
+// concurrent failures all count.
+func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time, by Actor) error {
 	return s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if roster.ErrorCode(err) == roster.ENotFound {
 			return nil // deleted meanwhile: nothing to count
 		}
-		if err != nil || cur.State != roster.StateActive {
+		if err != nil {
 			return err
+		}
+		if err := s.appendAudit(ctx, tx, signInFailure(cur, by)); err != nil {
+			return err
+		}
+		if cur.State != roster.StateActive {
+			return nil
 		}
 		if cur.FailedSince == nil || now.Sub(*cur.FailedSince) > FailureWindow {
 			cur.FailedSignIns, cur.FailedSince = 0, &now
@@ -161,6 +185,9 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 		if cur.FailedSignIns >= MaxFailedSignIns {
 			cur.State = roster.StateLocked
 			s.log.WarnContext(ctx, "account locked after failed sign-ins", "user_id", cur.ID, "partner_id", cur.PartnerID)
+			if err := s.appendAudit(ctx, tx, system.event(cur.PartnerID, roster.ActionUserLock, roster.TargetUser, cur.ID, "status")); err != nil {
+				return err
+			}
 			if err := tx.DeleteUserTokens(ctx, cur.PartnerID, cur.ID); err != nil {
 				return err
 			}

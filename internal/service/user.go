@@ -136,6 +136,9 @@ func (s *Service) createUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		if err := conflictMessage(tx.CreateUser(ctx, &u)); err != nil {
 			return err
 		}
+		if err := s.appendAudit(ctx, tx, a.event(u.PartnerID, roster.ActionUserCreate, roster.TargetUser, u.ID, userFields(u)...)); err != nil {
+			return err
+		}
 		if temporary {
 			return nil
 		}
@@ -235,6 +238,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, p UserPatch
 		if err := tx.UpdateUser(ctx, &u); err != nil {
 			return conflictMessage(err)
 		}
+		if err := s.appendAudit(ctx, tx, userEvents(a, old, u)...); err != nil {
+			return err
+		}
 		if old.State == roster.StateActive && u.State != roster.StateActive {
 			if err := tx.DeleteUserTokens(ctx, u.PartnerID, u.ID); err != nil {
 				return err
@@ -331,8 +337,12 @@ func (s *Service) DeleteUsers(ctx context.Context, a Actor, ids []int64) error {
 			if err := tx.DeleteUser(ctx, a.PartnerID, id); err != nil {
 				return err
 			}
+			if err := s.appendAudit(ctx, tx, a.event(a.PartnerID, roster.ActionUserDelete, roster.TargetUser, id)); err != nil {
+				return err
+			}
 			adminGone = adminGone || u.IsActiveAdmin()
 		}
+		// After the events: a refusal here rolls them back with the deletes.
 		if adminGone {
 			return keepsAnAdmin(ctx, tx, a.PartnerID)
 		}

@@ -258,12 +258,34 @@ func TestImport_TwiceChangesNothing(t *testing.T) {
 				t.Fatalf("first import: %+v, %v", first, err)
 			}
 			before := snapshot(t, st)
+			audited := func() (users, groups int) {
+				t.Helper()
+				evs, err := st.AuditEvents(t.Context(), roster.DefaultPartnerID, roster.AuditFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range evs {
+					switch e.Action {
+					case roster.ActionUserCreate:
+						users++
+					case roster.ActionGroupCreate:
+						groups++
+					}
+				}
+				return users, groups
+			}
+			if u, g := audited(); u != 3 || g != 2 {
+				t.Fatalf("the import audited %d user and %d group creations, want 3 and 2", u, g)
+			}
 			second, err := importText(t, st, transfer.CSV, file)
 			if err != nil || second.Created != 0 || second.Unchanged != 3 || len(second.Groups) != 0 {
 				t.Fatalf("second import: %+v, %v", second, err)
 			}
 			if after := snapshot(t, st); !reflect.DeepEqual(before, after) {
 				t.Fatalf("the second import changed the store:\nbefore %+v\nafter  %+v", before, after)
+			}
+			if u, g := audited(); u != 3 || g != 2 {
+				t.Fatalf("after the second import: %d user and %d group creations audited, want still 3 and 2", u, g)
 			}
 			// A row that now differs is left alone and reported, not written.
 			changed := strings.Replace(file, "Alan,Turing", "Alan,Mathison-Turing", 1)

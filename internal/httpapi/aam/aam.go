@@ -1,6 +1,7 @@
 // Package aam serves Roster's users and groups in Adobe Audience Manager's
-// REST dialect: /api/v1/users and /api/v1/groups (also under /v1, and with
-// or without a trailing slash), with integer ids, the partner id pid,
+// REST dialect: /api/v1/users and /api/v1/groups, and Roster's own audit
+// log at /api/v1/audit (all also under /v1, and with or without a trailing
+// slash), with integer ids, the partner id pid,
 // 409 Conflict, and the signed-in user's own endpoints.
 //
 // Callers authenticate with a bearer token from /oauth/token or with an
@@ -77,6 +78,8 @@ func (a *api) routes() []route {
 		{"GET", "/groups/{groupId}", adminOnly, a.getGroup},
 		{"PUT", "/groups/{groupId}", adminOnly, a.updateGroup},
 		{"DELETE", "/groups/{groupId}", adminOnly, a.deleteGroup},
+
+		{"GET", "/audit", adminOnly, a.listAudit},
 	}
 }
 

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"APIKeys", apiKeyTests},
 		{"Tx", txTests},
 		{"Secret", secretTests},
+		{"Audit", auditTests},
 		{"Isolation", isolationTests},
 	}
 	for _, g := range groups {
