@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"Tx", txTests},
 		{"Secret", secretTests},
 		{"Isolation", isolationTests},
+		{"Health", healthTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
