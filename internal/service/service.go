@@ -27,7 +27,31 @@ type Config struct {
 	Log  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics counts sign-ins and lockouts; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics receives the events of the service an operator watches. The
+// service owns this interface so that it need not know how they are
+// exported (cmd wires package metrics, which speaks Prometheus). Methods
+// are called after the event is final (its transaction committed) and
+// must be safe for concurrent use and cheap.
+type Metrics interface {
+	// SignInSucceeded counts a sign-in that issued tokens.
+	SignInSucceeded()
+	// SignInFailed counts a sign-in refused for bad credentials, whatever
+	// the reason (unknown login, wrong password, locked account).
+	SignInFailed()
+	// AccountLocked counts an account locked by failed sign-ins.
+	AccountLocked()
+}
+
+// noMetrics is Metrics that counts nothing.
+type noMetrics struct{}
+
+func (noMetrics) SignInSucceeded() {}
+func (noMetrics) SignInFailed()    {}
+func (noMetrics) AccountLocked()   {}
 
 // Service applies Roster's rules on top of a Store.
 type Service struct {
@@ -35,6 +59,7 @@ type Service struct {
 	mail  mail.Sender
 	log   *slog.Logger
 	now   func() time.Time
+	stats Metrics
 
 	cursorMu  sync.Mutex
 	cursorKey []byte // loaded from the store on first use
@@ -42,7 +67,10 @@ type Service struct {
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now}
+	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now, stats: cfg.Metrics}
+	if s.stats == nil {
+		s.stats = noMetrics{}
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -54,6 +54,18 @@ var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or
 // Every attempt costs exactly one argon2id, whatever the outcome, so that
 // neither the answer nor its time tells whether an account exists.
 func (s *Service) SignIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
+	t, err := s.signIn(ctx, login, password, partnerID)
+	switch {
+	case err == nil:
+		s.stats.SignInSucceeded()
+	case err == errBadCredentials:
+		s.stats.SignInFailed()
+	}
+	return t, err
+}
+
+// signIn is SignIn without the counting.
+func (s *Service) signIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
 	u, ok, err := s.loginAccount(ctx, login, password, partnerID)
 	if err != nil {
 		return Tokens{}, err
@@ -64,8 +76,12 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	}
 	now := s.now().UTC()
 	if !checkPassword(u.PasswordHash, password) {
-		if err := s.recordFailure(ctx, u, now); err != nil {
+		locked, err := s.recordFailure(ctx, u, now)
+		if err != nil {
 			return Tokens{}, err
+		}
+		if locked {
+			s.stats.AccountLocked()
 		}
 		return Tokens{}, errBadCredentials
 	}
@@ -118,10 +134,12 @@ func usable(u roster.User, now time.Time) bool {
 }
 
 // recordFailure counts a failed sign-in against u and locks the account
-// once the run reaches MaxFailedSignIns within FailureWindow. It re-reads
-// the user inside the write, so that concurrent failures all count.
-func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time) error {
-	return s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+// once the run reaches MaxFailedSignIns within FailureWindow; locked says
+// whether this failure locked it. It re-reads the user inside the write,
+// so that concurrent failures all count.
+func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time) (locked bool, err error) {
+	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+		locked = false // a retried transaction starts over
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if roster.ErrorCode(err) == roster.ENotFound {
 			return nil // deleted meanwhile: nothing to count
@@ -134,7 +152,7 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 		}
 		cur.FailedSignIns++
 		if cur.FailedSignIns >= MaxFailedSignIns {
-			cur.State = roster.StateLocked
+			cur.State, locked = roster.StateLocked, true
 			s.log.WarnContext(ctx, "account locked after failed sign-ins", "user_id", cur.ID, "partner_id", cur.PartnerID)
 			if err := tx.DeleteUserTokens(ctx, cur.PartnerID, cur.ID); err != nil {
 				return err
@@ -142,6 +160,7 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 		}
 		return tx.UpdateUser(ctx, &cur)
 	})
+	return locked && err == nil, err
 }
 
 // Refresh trades a refresh token for a new pair. Each refresh token works
