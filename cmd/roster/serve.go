@@ -32,9 +32,17 @@ type serveConfig struct {
 	smtpTLS *tls.Config
 	// pprof, if set, is where net/http/pprof listens, apart from the API.
 	pprof string
+	// metricsAddr, if set, is where /metrics listens instead of the API's
+	// port.
+	metricsAddr string
+	// tlsCert and tlsKey, if set, are the PEM files to serve HTTPS with.
+	tlsCert, tlsKey string
+	// configFile is the YAML file of settings (config.go).
+	configFile string
 	// ready, if set, is called with the bound address once the server
-	// accepts connections; pprofReady likewise with pprof's.
-	ready, pprofReady func(addr string)
+	// accepts connections; pprofReady and metricsReady likewise with
+	// pprof's and metrics' listeners.
+	ready, pprofReady, metricsReady func(addr string)
 }
 
 func newServeCmd(stderr io.Writer) *cobra.Command {
@@ -46,6 +54,9 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 			"  roster serve --addr :8080 --db /var/lib/roster/roster.db --smtp smtp://mail:587 --mail-from roster@example.com",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyConfigFile(cmd.Flags(), cfg.configFile); err != nil {
+				return err
+			}
 			return serve(cmd.Context(), cfg, stderr)
 		},
 	}
@@ -55,6 +66,10 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	f.StringVar(&cfg.smtp, "smtp", env("ROSTER_SMTP", ""), "SMTP relay for invitations, smtp://[user:pass@]host:port; unset: mail goes to the log, passwords masked [$ROSTER_SMTP]")
 	f.StringVar(&cfg.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "roster@localhost"), "sender address of Roster's mail [$ROSTER_MAIL_FROM]")
 	f.StringVar(&cfg.pprof, "pprof", env("ROSTER_PPROF", ""), "also serve net/http/pprof on this address, apart from the API, such as 127.0.0.1:6060; unset: off [$ROSTER_PPROF]")
+	f.StringVar(&cfg.metricsAddr, "metrics-addr", env("ROSTER_METRICS_ADDR", ""), "serve /metrics on this address instead of the API's, such as 127.0.0.1:9090; unset: on the API's [$ROSTER_METRICS_ADDR]")
+	f.StringVar(&cfg.tlsCert, "tls-cert", env("ROSTER_TLS_CERT", ""), "PEM certificate (chain) file to serve HTTPS with; needs --tls-key; unset: plain HTTP [$ROSTER_TLS_CERT]")
+	f.StringVar(&cfg.tlsKey, "tls-key", env("ROSTER_TLS_KEY", ""), "PEM private key file of --tls-cert [$ROSTER_TLS_KEY]")
+	f.StringVar(&cfg.configFile, configFlag, env("ROSTER_CONFIG", ""), "YAML file of settings, keys named as these flags (addr: :8080); flags and environment variables win over it [$ROSTER_CONFIG]")
 	return cmd
 }
 
@@ -66,16 +81,20 @@ const mailDrainTimeout = 10 * time.Second
 // close the database.
 func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	log := newLogger(stderr)
+	tlsCfg, err := cfg.validate()
+	if err != nil {
+		return err
+	}
+	sender, err := newSender(cfg, log)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	sender, err := newSender(cfg, log)
-	if err != nil {
-		return err
-	}
 	queue := mail.NewQueue(sender, log, 1024)
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), mailDrainTimeout)
@@ -85,10 +104,18 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		}
 	}()
 
-	svc := service.New(service.Config{Store: st, Mail: queue, Log: log})
+	m := newMetrics(st, queue)
+	svc := service.New(service.Config{Store: st, Mail: queue, Log: log, Metrics: m})
 	go sweepTokens(ctx, svc, log)
 	if cfg.pprof != "" {
 		stop, err := startPprof(cfg.pprof, cfg.pprofReady, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if cfg.metricsAddr != "" {
+		stop, err := startMetrics(cfg.metricsAddr, m, cfg.metricsReady, log)
 		if err != nil {
 			return err
 		}
@@ -98,11 +125,16 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	log.Info("roster serving", "addr", "http://"+ln.Addr().String(), "db", dbLabel(cfg.db))
+	scheme := "http://"
+	if tlsCfg != nil {
+		ln, scheme = tls.NewListener(ln, tlsCfg), "https://"
+	}
+	log.Info("roster serving", "addr", scheme+ln.Addr().String(), "db", dbLabel(cfg.db))
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
-	return httpapi.Serve(ctx, ln, newHandler(svc, log), log)
+	h := newHandler(svc, log)
+	return httpapi.Serve(ctx, ln, withOperatorRoutes(h, st, m, cfg.metricsAddr == "", log), log)
 }
 
 // tokenSweepInterval is how often expired tokens are removed.
@@ -139,15 +171,12 @@ func newSender(cfg serveConfig, log *slog.Logger) (mail.Sender, error) {
 	return s, nil
 }
 
-// newHandler mounts every route of Roster on one mux.
-func newHandler(svc *service.Service, log *slog.Logger) http.Handler {
+// newHandler mounts every route of the API on one mux.
+func newHandler(svc *service.Service, log *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	panther.Mount(mux, svc, log)
 	aam.Mount(mux, svc, log)
 	oauth.Mount(mux, svc, log)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
 	mux.Handle("GET /openapi.json", apidoc.Handler())
-	return httpapi.Recover(log, httpapi.JSONErrors(mux))
+	return mux
 }
