@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/metrics"
 	"github.com/roster-dev/roster/internal/service"
 )
 
@@ -102,7 +103,13 @@ func noRequest(*testServer, *authzFixture) authzRequest { return authzRequest{} 
 var authzRules = map[string]authzRule{
 	"GET /healthz":      {public, noRequest, false},
 	"GET /openapi.json": {public, noRequest, false},
-	"POST /oauth/token": {public, signInRequest, false},
+	// The operator's routes: probes, metrics and the rendered API docs are
+	// public on the API port (--metrics-addr moves /metrics off it).
+	"GET /readyz":                   {public, noRequest, false},
+	"GET /metrics":                  {public, noRequest, false},
+	"GET /docs":                     {public, noRequest, false},
+	"GET /docs/redoc.standalone.js": {public, noRequest, false},
+	"POST /oauth/token":             {public, signInRequest, false},
 
 	"POST /users": {pantherCreate, func(s *testServer, f *authzFixture) authzRequest {
 		return authzRequest{body: newUser(f.email(), "Cell", "Caller", "Analyst")}
@@ -195,7 +202,7 @@ func selfUpdateRequest(*testServer, *authzFixture) authzRequest {
 // (85: Panther's 10, Audience Manager's 18 under /api/v1 and /v1, each with
 // and without a trailing slash, /oauth/token, /healthz and /openapi.json)
 // times every kind of caller (11).
-const wantCells = 979
+const wantCells = 1023
 
 // canonicalRoute is the rule key of a registered pattern: Audience
 // Manager's /v1 alias is written under /api/v1, and the trailing-slash
@@ -217,7 +224,7 @@ func canonicalRoute(pattern string) string {
 // service with no store is enough to list them.
 func routes() []string {
 	log := slog.New(slog.DiscardHandler)
-	return newRouter(service.New(service.Config{Log: log}), log, defaultServeConfig()).Routes()
+	return newRouter(service.New(service.Config{Log: log}), nil, metrics.New(), log, defaultServeConfig()).Routes()
 }
 
 // ruleProblems says which routes have no rule and which rules no route.

@@ -18,6 +18,8 @@ import (
 	"github.com/roster-dev/roster/internal/httpapi/oauth"
 	"github.com/roster-dev/roster/internal/httpapi/panther"
 	"github.com/roster-dev/roster/internal/mail"
+	"github.com/roster-dev/roster/internal/metrics"
+	"github.com/roster-dev/roster/internal/roster"
 	"github.com/roster-dev/roster/internal/service"
 )
 
@@ -46,9 +48,17 @@ type serveConfig struct {
 	// requests a minute (0: off) and bursts.
 	signinAddrRate, signinUserRate   float64
 	signinAddrBurst, signinUserBurst int
+	// metricsAddr, if set, is where /metrics listens instead of the API's
+	// port.
+	metricsAddr string
+	// tlsCert and tlsKey, if set, are the PEM files to serve HTTPS with.
+	tlsCert, tlsKey string
+	// configFile is the YAML file of settings (config.go).
+	configFile string
 	// ready, if set, is called with the bound address once the server
-	// accepts connections; pprofReady likewise with pprof's.
-	ready, pprofReady func(addr string)
+	// accepts connections; pprofReady and metricsReady likewise with
+	// pprof's and metrics' listeners.
+	ready, pprofReady, metricsReady func(addr string)
 	// now, if set, is the service's clock (tests move it to see tokens
 	// expire); nil is time.Now.
 	now func() time.Time
@@ -64,6 +74,9 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 			"  roster serve --addr :8080 --db /var/lib/roster/roster.db --smtp smtp://mail:587 --mail-from roster@example.com",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyConfigFile(cmd.Flags(), cfg.configFile); err != nil {
+				return err
+			}
 			return serve(cmd.Context(), cfg, stderr)
 		},
 	}
@@ -89,6 +102,10 @@ func newServeCmd(stderr io.Writer) *cobra.Command {
 	f.IntVar(&cfg.signinUserBurst, "signin-user-burst", def.signinUserBurst, "password sign-ins one username may make at once [$ROSTER_SIGNIN_USER_BURST]")
 	f.DurationVar(&cfg.authCache, "auth-cache", def.authCache,
 		"how long a checked API key or token is trusted without asking the database; a revocation made through another node or the command line takes effect within it (this node's own at once); 0: off [$ROSTER_AUTH_CACHE]")
+	f.StringVar(&cfg.metricsAddr, "metrics-addr", env("ROSTER_METRICS_ADDR", ""), "serve /metrics on this address instead of the API's, such as 127.0.0.1:9090; unset: on the API's [$ROSTER_METRICS_ADDR]")
+	f.StringVar(&cfg.tlsCert, "tls-cert", env("ROSTER_TLS_CERT", ""), "PEM certificate (chain) file to serve HTTPS with; needs --tls-key; unset: plain HTTP [$ROSTER_TLS_CERT]")
+	f.StringVar(&cfg.tlsKey, "tls-key", env("ROSTER_TLS_KEY", ""), "PEM private key file of --tls-cert [$ROSTER_TLS_KEY]")
+	f.StringVar(&cfg.configFile, configFlag, env("ROSTER_CONFIG", ""), "YAML file of settings, keys named as these flags (addr: :8080); flags and environment variables win over it [$ROSTER_CONFIG]")
 	envErr := envFlags(f)
 	cmd.PreRunE = func(*cobra.Command, []string) error { return envErr }
 	return cmd
@@ -113,8 +130,9 @@ func defaultServeConfig() serveConfig {
 // on nearly every request of a busy client.
 const defaultAuthCache = time.Second
 
-// validate refuses settings that would quietly mean something else.
-func (cfg serveConfig) validate() error {
+// checkLimits refuses limits that would quietly mean something else;
+// validate (config.go) runs it with the other checks.
+func (cfg serveConfig) checkLimits() error {
 	for name, d := range map[string]time.Duration{
 		"--read-header-timeout": cfg.timeouts.ReadHeader, "--read-timeout": cfg.timeouts.Read,
 		"--write-timeout": cfg.timeouts.Write, "--idle-timeout": cfg.timeouts.Idle,
@@ -144,10 +162,15 @@ const mailDrainTimeout = 10 * time.Second
 // accepting and drain requests, close pprof's server, deliver queued mail,
 // close the database.
 func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
-	if err := cfg.validate(); err != nil {
+	tlsCfg, err := cfg.validate()
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	sender, err := newSender(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -157,10 +180,6 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}
 	defer st.Close()
 
-	sender, err := newSender(cfg, log)
-	if err != nil {
-		return err
-	}
 	queue := mail.NewQueue(sender, log, 1024)
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.Background(), mailDrainTimeout)
@@ -170,10 +189,19 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		}
 	}()
 
-	svc := service.New(service.Config{Store: st, Mail: queue, Log: log, Now: cfg.now, AuthCacheTTL: cfg.authCache})
+	m := newMetrics(st, queue)
+	svc := service.New(service.Config{Store: st, Mail: queue, Log: log, Now: cfg.now,
+		AuthCacheTTL: cfg.authCache, Metrics: m})
 	go sweepTokens(ctx, svc, log)
 	if cfg.pprof != "" {
 		stop, err := startPprof(cfg.pprof, cfg.pprofReady, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if cfg.metricsAddr != "" {
+		stop, err := startMetrics(cfg.metricsAddr, m, cfg.metricsReady, log)
 		if err != nil {
 			return err
 		}
@@ -183,11 +211,16 @@ func serve(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	log.Info("roster serving", "addr", "http://"+ln.Addr().String(), "db", dbLabel(cfg.db))
+	scheme := "http://"
+	if tlsCfg != nil {
+		ln, scheme = tls.NewListener(ln, tlsCfg), "https://"
+	}
+	log.Info("roster serving", "addr", scheme+ln.Addr().String(), "db", dbLabel(cfg.db))
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
-	return httpapi.Serve(ctx, ln, newHandler(svc, log, cfg), log, cfg.timeouts)
+	h := newHandler(newRouter(svc, st, m, log, cfg), m, log, cfg)
+	return httpapi.Serve(ctx, ln, h, log, cfg.timeouts)
 }
 
 // tokenSweepInterval is how often expired tokens are removed.
@@ -224,12 +257,14 @@ func newSender(cfg serveConfig, log *slog.Logger) (mail.Sender, error) {
 	return s, nil
 }
 
-// newHandler is Roster's whole API: every route, behind the middleware
-// every answer goes through. Outermost first: security headers (so that
-// even a 503 carries them), the request id and access line (so that a
-// refused or panicking request is logged), recovery from panics, the
-// in-flight limit, then JSON for the mux's own 404 and 405.
-func newHandler(svc *service.Service, log *slog.Logger, cfg serveConfig) http.Handler {
+// newHandler puts the middleware every answer goes through around the
+// router. Outermost first: security headers (so that even a 503 carries
+// them), the request id and access line (so that a refused or panicking
+// request is logged), metrics (outside recovery, so that they count a
+// recovered panic's 500; everything between them and the mux passes the
+// request on unchanged, so the mux's r.Pattern reaches them), recovery from
+// panics, the in-flight limit, then JSON for the mux's own 404 and 405.
+func newHandler(mux *httpapi.Mux, m *metrics.Metrics, log *slog.Logger, cfg serveConfig) http.Handler {
 	accessLog := log
 	if !cfg.accessLog {
 		accessLog = slog.New(slog.DiscardHandler)
@@ -237,14 +272,15 @@ func newHandler(svc *service.Service, log *slog.Logger, cfg serveConfig) http.Ha
 	// A load balancer's health check must get through when the server is
 	// busy: it asks whether the process is alive, not whether it is idle.
 	isHealth := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
-	h := httpapi.LimitInFlight(cfg.maxInFlight, isHealth, httpapi.JSONErrors(newRouter(svc, log, cfg)))
-	return httpapi.SecurityHeaders(httpapi.AccessLog(accessLog, httpapi.Recover(log, h)))
+	h := httpapi.LimitInFlight(cfg.maxInFlight, isHealth, httpapi.JSONErrors(mux))
+	return httpapi.SecurityHeaders(httpapi.AccessLog(accessLog, m.Middleware(httpapi.Recover(log, h))))
 }
 
-// newRouter mounts every route of Roster on one mux. The authorization
-// matrix test enumerates its Routes, so a route added here or in a Mount
-// function is covered by that test from the start.
-func newRouter(svc *service.Service, log *slog.Logger, cfg serveConfig) *httpapi.Mux {
+// newRouter mounts every route of Roster on one mux: both dialects, sign-in
+// and the operator's routes (probes.go). The authorization matrix test
+// enumerates its Routes, so a route added here or in a Mount function is
+// covered by that test from the start.
+func newRouter(svc *service.Service, st roster.Store, m *metrics.Metrics, log *slog.Logger, cfg serveConfig) *httpapi.Mux {
 	mux := httpapi.NewMux()
 	panther.Mount(mux, svc, log)
 	aam.Mount(mux, svc, log)
@@ -252,9 +288,7 @@ func newRouter(svc *service.Service, log *slog.Logger, cfg serveConfig) *httpapi
 		PerAddress:  httpapi.NewKeyedLimiter(cfg.signinAddrRate, cfg.signinAddrBurst, 0),
 		PerUsername: httpapi.NewKeyedLimiter(cfg.signinUserRate, cfg.signinUserBurst, 0),
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
 	mux.Handle("GET /openapi.json", apidoc.Handler())
+	mountOperatorRoutes(mux, st, m, cfg.metricsAddr == "", log)
 	return mux
 }

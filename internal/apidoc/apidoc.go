@@ -6,8 +6,10 @@
 // document, and /roles), the Audience Manager dialect (/api/v1/users and
 // /api/v1/groups; its other spellings, under /v1, with a trailing slash and
 // the /self aliases, are described in words rather than listed), POST
-// /oauth/token, /healthz and /openapi.json. It is embedded in the binary,
-// so the document served is always the one the binary was built with.
+// /oauth/token, and the operator's routes: /healthz, /readyz, /metrics,
+// /openapi.json and /docs, the page that renders it. It is embedded in the
+// binary, so the document served is always the one the binary was built
+// with.
 //
 // Package apidoctest checks HTTP answers against the same document in
 // tests, so the document cannot drift from the handlers unnoticed.

@@ -87,7 +87,12 @@ func TestDocumentLoadsAndValidates(t *testing.T) {
 		"/roles":        {"GET", "POST"},
 		"/roles/{id}":   {"DELETE", "GET", "POST"},
 		"/healthz":      {"GET"},
+		"/readyz":       {"GET"},
+		"/metrics":      {"GET"},
 		"/openapi.json": {"GET"},
+		"/docs":         {"GET"},
+
+		"/docs/redoc.standalone.js": {"GET"},
 
 		"/api/v1/users":                      {"GET", "POST"},
 		"/api/v1/users/{userId}":             {"DELETE", "GET", "PUT"},

@@ -86,8 +86,12 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 	if !checkPassword(u.PasswordHash, oldPw) {
 		// A wrong guess here is a sign-in failure like any other, or a
 		// stolen access token would allow unlimited password guessing.
-		if err := s.recordFailure(ctx, u, s.now().UTC(), a); err != nil {
+		locked, err := s.recordFailure(ctx, u, s.now().UTC(), a)
+		if err != nil {
 			return err
+		}
+		if locked {
+			s.stats.AccountLocked()
 		}
 		return roster.Errorf(roster.EInvalid, "oldPassword is not your current password")
 	}

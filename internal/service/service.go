@@ -31,7 +31,31 @@ type Config struct {
 	// without asking the database again (see authCache); 0 turns the cache
 	// off.
 	AuthCacheTTL time.Duration
+	// Metrics counts sign-ins and lockouts; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics receives the events of the service an operator watches. The
+// service owns this interface so that it need not know how they are
+// exported (cmd wires package metrics, which speaks Prometheus). Methods
+// are called after the event is final (its transaction committed) and
+// must be safe for concurrent use and cheap.
+type Metrics interface {
+	// SignInSucceeded counts a sign-in that issued tokens.
+	SignInSucceeded()
+	// SignInFailed counts a sign-in refused for bad credentials, whatever
+	// the reason (unknown login, wrong password, locked account).
+	SignInFailed()
+	// AccountLocked counts an account locked by failed sign-ins.
+	AccountLocked()
+}
+
+// noMetrics is Metrics that counts nothing.
+type noMetrics struct{}
+
+func (noMetrics) SignInSucceeded() {}
+func (noMetrics) SignInFailed()    {}
+func (noMetrics) AccountLocked()   {}
 
 // Service applies Roster's rules on top of a Store.
 type Service struct {
@@ -40,6 +64,7 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	auth  *authCache
+	stats Metrics
 
 	cursorMu  sync.Mutex
 	cursorKey []byte // loaded from the store on first use
@@ -47,7 +72,11 @@ type Service struct {
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now, auth: newAuthCache(cfg.AuthCacheTTL)}
+	s := &Service{store: cfg.Store, mail: cfg.Mail, log: cfg.Log, now: cfg.Now,
+		auth: newAuthCache(cfg.AuthCacheTTL), stats: cfg.Metrics}
+	if s.stats == nil {
+		s.stats = noMetrics{}
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -59,6 +59,18 @@ var errBadCredentials = roster.Errorf(roster.EUnauthorized, "invalid username or
 // costs what its own parameters say; the first successful sign-in replaces
 // it with Roster's own hash, in the transaction that records the sign-in.
 func (s *Service) SignIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
+	t, err := s.signIn(ctx, login, password, partnerID)
+	switch {
+	case err == nil:
+		s.stats.SignInSucceeded()
+	case err == errBadCredentials:
+		s.stats.SignInFailed()
+	}
+	return t, err
+}
+
+// signIn is SignIn without the counting.
+func (s *Service) signIn(ctx context.Context, login, password string, partnerID int64) (Tokens, error) {
 	u, ok, err := s.loginAccount(ctx, login, password, partnerID)
 	if err != nil {
 		return Tokens{}, err
@@ -72,8 +84,12 @@ func (s *Service) SignIn(ctx context.Context, login, password string, partnerID 
 	}
 	now := s.now().UTC()
 	if !checkPassword(u.PasswordHash, password) {
-		if err := s.recordFailure(ctx, u, now, Actor{}); err != nil {
+		locked, err := s.recordFailure(ctx, u, now, Actor{})
+		if err != nil {
 			return Tokens{}, err
+		}
+		if locked {
+			s.stats.AccountLocked()
 		}
 		s.log.DebugContext(ctx, "sign-in refused: wrong password", "user_id", u.ID, "partner_id", u.PartnerID)
 		return Tokens{}, errBadCredentials
@@ -161,10 +177,12 @@ func signInFailure(u roster.User, by Actor) roster.AuditEvent {
 
 // recordFailure records a failed sign-in against u, by (see signInFailure),
 // counts it and locks the account once the run reaches MaxFailedSignIns
-// within FailureWindow. It re-reads the user inside the write, so that
-// concurrent failures all count.
-func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time, by Actor) error {
-	return s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+// within FailureWindow; locked says whether this failure locked it. It
+// re-reads the user inside the write, so that concurrent failures all
+// count.
+func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Time, by Actor) (locked bool, err error) {
+	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+		locked = false // a retried transaction starts over
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if roster.ErrorCode(err) == roster.ENotFound {
 			return nil // deleted meanwhile: nothing to count
@@ -183,7 +201,7 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 		}
 		cur.FailedSignIns++
 		if cur.FailedSignIns >= MaxFailedSignIns {
-			cur.State = roster.StateLocked
+			cur.State, locked = roster.StateLocked, true
 			s.log.WarnContext(ctx, "account locked after failed sign-ins", "user_id", cur.ID, "partner_id", cur.PartnerID)
 			if err := s.appendAudit(ctx, tx, system.event(cur.PartnerID, roster.ActionUserLock, roster.TargetUser, cur.ID, "status")); err != nil {
 				return err
@@ -194,6 +212,7 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 		}
 		return tx.UpdateUser(ctx, &cur)
 	})
+	return locked && err == nil, err
 }
 
 // Refresh trades a refresh token for a new pair. Each refresh token works

@@ -107,3 +107,35 @@ func TestSignIn_SuccessClearsFailuresAndExpiredTempPasswordsFail(t *testing.T) {
 		t.Errorf("expired temporary password: %v", err)
 	}
 }
+
+// countingMetrics is Metrics that counts in memory.
+type countingMetrics struct{ ok, failed, locked int }
+
+func (c *countingMetrics) SignInSucceeded() { c.ok++ }
+func (c *countingMetrics) SignInFailed()    { c.failed++ }
+func (c *countingMetrics) AccountLocked()   { c.locked++ }
+
+func TestSignIn_CountsOutcomesAndTheLockoutOnce(t *testing.T) {
+	s := newTestService(t)
+	withClock(s)
+	m := &countingMetrics{}
+	s.stats = m
+	ctx := context.Background()
+	userWithPassword(t, s, "count@example.com")
+	if _, err := s.SignIn(ctx, "count@example.com", goodPw, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignIn(ctx, "nobody@example.com", goodPw, 0); err == nil {
+		t.Fatal("an unknown login signed in")
+	}
+	// Five wrong passwords lock the account; the sixth finds it locked.
+	for range MaxFailedSignIns + 1 {
+		if _, err := s.SignIn(ctx, "count@example.com", "wrong", 0); err == nil {
+			t.Fatal("a wrong password signed in")
+		}
+	}
+	want := countingMetrics{ok: 1, failed: 1 + MaxFailedSignIns + 1, locked: 1}
+	if *m != want {
+		t.Errorf("counted %+v, want %+v", *m, want)
+	}
+}

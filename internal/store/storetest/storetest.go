@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"Secret", secretTests},
 		{"Audit", auditTests},
 		{"Isolation", isolationTests},
+		{"Health", healthTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,65 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/roster-dev/roster/internal/roster"
+)
+
+var _ roster.Monitored = (*Store)(nil)
+
+// Ready pings the database and checks that the schema is at the latest
+// embedded migration: a database migrated by an older binary, or restored
+// from an old backup under a running server, is not ready.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	var v *int64
+	err := s.pool.QueryRow(ctx, `SELECT MAX(version_id) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	if err != nil {
+		return fmt.Errorf("postgres: schema version: %w", err)
+	}
+	want, err := latestMigration()
+	if err != nil {
+		return err
+	}
+	if v == nil || *v != want {
+		var got int64
+		if v != nil {
+			got = *v
+		}
+		return fmt.Errorf("postgres: schema at migration %d, want %d", got, want)
+	}
+	return nil
+}
+
+// PoolStats reports the pool. pgxpool counts acquisitions that had to
+// wait for a connection as EmptyAcquireCount.
+func (s *Store) PoolStats() []roster.PoolStats {
+	st := s.pool.Stat()
+	return []roster.PoolStats{{Pool: "pool", MaxOpen: int(st.MaxConns()), InUse: int(st.AcquiredConns()),
+		Idle: int(st.IdleConns()), WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime()}}
+}
+
+// latestMigration is the version of the newest embedded migration, the
+// number its file name starts with.
+func latestMigration() (int64, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	var latest int64
+	for _, n := range names {
+		v, err := goose.NumericComponent(n)
+		if err != nil {
+			return 0, fmt.Errorf("postgres: migration %s: %w", n, err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}
