@@ -101,7 +101,7 @@ func checkPassword(encoded, pw string) bool {
 	if !strings.HasPrefix(encoded, schemeSHA256) {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(hashGenerated(pw)), []byte(encoded)) == 1
+	return sameSecret(hashGenerated(pw), encoded)
 }
 
 var (
