@@ -29,6 +29,12 @@ const timingTolerance = 0.20
 const timingAttempts = 3
 
 func TestSignIn_UnknownUserWrongPasswordAndInvitedUserTakeTheSameTime(t *testing.T) {
+	if raceEnabled {
+		// Measured: under -race a failure's write through the instrumented
+		// pure-Go SQLite costs 20-35 % of an argon2id, against about 1 %
+		// without. CI's plain run of the suite makes this comparison.
+		t.Skip("timings under the race detector measure its instrumentation, not Roster; the plain go test run compares them")
+	}
 	s := newTestService(t)
 	now := withClock(s)
 	ctx := context.Background()
