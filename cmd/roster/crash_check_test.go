@@ -32,6 +32,9 @@ const searchChecksPerClient = 25
 // whole database with the clients' users and runs the integrity checks.
 func (r *crashRig) checkStore() {
 	ctx := context.Background()
+	if isPostgres(r.db) {
+		r.waitForOrphanedBackends(ctx)
+	}
 	st, err := openStore(ctx, r.db)
 	if err != nil {
 		r.t.Fatalf("reopening the database after the kill: %v", err)

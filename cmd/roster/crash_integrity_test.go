@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 )
 
 // The database's own integrity checks, run by the crash test after each
@@ -86,6 +87,35 @@ func (r *crashRig) sqlitePragmas(ctx context.Context, db *sql.DB) {
 		if _, err := db.ExecContext(ctx, `INSERT INTO `+fts+` (`+fts+`) VALUES ('integrity-check')`); err != nil {
 			r.t.Errorf("FTS5 integrity-check of %s: %v", fts, err)
 		}
+	}
+}
+
+// waitForOrphanedBackends waits until the killed process's PostgreSQL
+// sessions are gone. Killing Roster does not stop the server-side work it
+// started: a session whose COMMIT was on the wire commits after the
+// process died, and only then notices its client is gone. Until every
+// such session has ended, the database is not yet the state to check.
+func (r *crashRig) waitForOrphanedBackends(ctx context.Context) {
+	db, err := sql.Open("pgx", r.db)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d sessions of the killed process still open after 20s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
