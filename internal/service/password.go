@@ -1,7 +1,6 @@
 package service
 
 import (
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"runtime"
@@ -78,7 +77,7 @@ func checkPassword(encoded, pw string) bool {
 	if !strings.HasPrefix(encoded, schemeSHA256) {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(hashGenerated(pw)), []byte(encoded)) == 1
+	return sameSecret(hashGenerated(pw), encoded)
 }
 
 var (

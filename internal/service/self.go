@@ -95,7 +95,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 		}
 		return roster.Errorf(roster.EInvalid, "oldPassword is not your current password")
 	}
-	if newPw == oldPw {
+	if sameSecret(newPw, oldPw) {
 		return roster.Errorf(roster.EInvalid, "the new password must differ from the old one")
 	}
 	if err := checkPolicy(u, newPw); err != nil {
@@ -116,7 +116,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, oldPw, newPw stri
 		if err != nil {
 			return err
 		}
-		if cur.PasswordHash != u.PasswordHash {
+		if !sameSecret(cur.PasswordHash, u.PasswordHash) {
 			return roster.Errorf(roster.EConflict, "the password was changed meanwhile: try again")
 		}
 		cur.PasswordHash, cur.PasswordExpiresAt, cur.SignIn = hash, nil, roster.SignInConfirmed

@@ -117,7 +117,7 @@ func (s *Service) signIn(ctx context.Context, login, password string, partnerID 
 		if err != nil {
 			return err
 		}
-		if cur.State != roster.StateActive || cur.PasswordHash != u.PasswordHash {
+		if cur.State != roster.StateActive || !sameSecret(cur.PasswordHash, u.PasswordHash) {
 			return errBadCredentials // locked or changed while we checked
 		}
 		cur.FailedSignIns, cur.FailedSince, cur.LastLoginAt = 0, nil, &now
