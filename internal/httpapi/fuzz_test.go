@@ -150,6 +150,13 @@ func FuzzParseQuery(f *testing.F) {
 			wantInvalid(t, "ParseQuery", err)
 			return
 		}
+		for name, vals := range q.v {
+			for _, s := range append(vals, name) {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("ParseQuery(%q) let %q through", raw, s)
+				}
+			}
+		}
 		for _, name := range []string{"limit", "flag", "contains", "id", "ids", "", "a"} {
 			vals := q.v[name]
 			s, err := q.String(name)

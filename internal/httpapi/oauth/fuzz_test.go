@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/httpapi/httpapitest"
 )
@@ -65,6 +66,9 @@ func FuzzReadForm(f *testing.F) {
 			t.Fatalf("accepted %q, which does not parse: %v", body, err)
 		}
 		for name, vals := range form {
+			if !utf8.ValidString(name+vals[0]) || strings.ContainsRune(name+vals[0], 0) {
+				t.Fatalf("accepted %q = %q", name, vals)
+			}
 			if len(vals) != 1 || want.Get(name) != vals[0] {
 				t.Fatalf("%s = %q, the body says %q", name, vals, want[name])
 			}
