@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/roster"
 )
@@ -14,11 +15,24 @@ import (
 // As Panther documents (allowEmptyValue), an empty value means "not given".
 type Query struct{ v url.Values }
 
-// ParseQuery parses a raw query string.
+// ParseQuery parses a raw query string. Names and values must be valid
+// UTF-8 without NUL, as every text Roster stores is: a search for other
+// bytes could match nothing, and PostgreSQL refuses them outright, which
+// would surface as a 500 instead of the client's error.
 func ParseQuery(raw string) (Query, error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
 		return Query{}, roster.Errorf(roster.EInvalid, "query string is malformed: %s", err.Error())
+	}
+	for name, vals := range v {
+		if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+			return Query{}, roster.Errorf(roster.EInvalid, "query parameter %q is not valid UTF-8 text", name)
+		}
+		for _, s := range vals {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				return Query{}, roster.Errorf(roster.EInvalid, "query parameter %s is not valid UTF-8 text (without NUL)", name)
+			}
+		}
 	}
 	return Query{v}, nil
 }

@@ -72,3 +72,16 @@ func TestQuery(t *testing.T) {
 		t.Error("ids=1,x accepted")
 	}
 }
+
+func TestParseQuery_RefusesBytesNoStoredTextHolds(t *testing.T) {
+	for _, raw := range []string{"contains=%FF", "contains=a%00b", "%C0%AF=1", "%00=x", "search=%ED%A0%80"} {
+		if _, err := ParseQuery(raw); roster.ErrorCode(err) != roster.EInvalid {
+			t.Errorf("ParseQuery(%q) = %v, want invalid", raw, err)
+		}
+	}
+	for _, raw := range []string{"contains=%C3%A9", "contains=%25%5F%5C", "contains=%09tab"} {
+		if _, err := ParseQuery(raw); err != nil {
+			t.Errorf("ParseQuery(%q) = %v, want it accepted", raw, err)
+		}
+	}
+}

@@ -40,8 +40,11 @@ func compose(now time.Time, from, to *mail.Address, m Message) ([]byte, error) {
 	b.WriteString("\r\n")
 
 	// In text mode the writer turns every line break, LF or CRLF, into CRLF.
+	// A lone CR it mishandles (the fuzzer found it moving or dropping the
+	// next LF), so line breaks are made LF first.
+	text := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(m.Text)
 	w := quotedprintable.NewWriter(&b)
-	if _, err := w.Write([]byte(m.Text)); err != nil {
+	if _, err := w.Write([]byte(text)); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {

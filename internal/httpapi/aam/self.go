@@ -32,18 +32,32 @@ type messageJSON struct {
 	Message string `json:"message"`
 }
 
-func (a *api) updatePassword(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		OldPassword *string `json:"oldPassword"`
-		NewPassword *string `json:"newPassword"`
-	}
+// passwordChangeJSON is the body of update-password.
+type passwordChangeJSON struct {
+	OldPassword *string `json:"oldPassword"`
+	NewPassword *string `json:"newPassword"`
+}
+
+// decodePasswordChange reads an update-password body; both fields are
+// required. It is apart from the handler so that it can be fuzzed without
+// a signed-in session, which a wrong old password would soon lock.
+func decodePasswordChange(w http.ResponseWriter, r *http.Request) (oldPw, newPw string, err error) {
+	var in passwordChangeJSON
 	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
-		return err
+		return "", "", err
 	}
 	if in.OldPassword == nil || in.NewPassword == nil {
-		return roster.Errorf(roster.EInvalid, "oldPassword and newPassword are required")
+		return "", "", roster.Errorf(roster.EInvalid, "oldPassword and newPassword are required")
 	}
-	if err := a.svc.ChangePassword(r.Context(), actor(r), *in.OldPassword, *in.NewPassword); err != nil {
+	return *in.OldPassword, *in.NewPassword, nil
+}
+
+func (a *api) updatePassword(w http.ResponseWriter, r *http.Request) error {
+	oldPw, newPw, err := decodePasswordChange(w, r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.ChangePassword(r.Context(), actor(r), oldPw, newPw); err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, messageJSON{"password changed: sign in again with the new password"})

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/internal/httpapi"
 	"github.com/roster-dev/roster/internal/roster"
@@ -163,6 +164,11 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	for name, vals := range r.PostForm {
 		if len(vals) > 1 {
 			return nil, invalidRequest(name + " is given more than once")
+		}
+		// No login or token holds other bytes, and PostgreSQL refuses
+		// them: answer the client's error here rather than a 500 there.
+		if !utf8.ValidString(name) || !utf8.ValidString(vals[0]) || strings.ContainsRune(name+vals[0], 0) {
+			return nil, invalidRequest("parameters must be valid UTF-8 text without NUL")
 		}
 	}
 	return r.PostForm, nil
