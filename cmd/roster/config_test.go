@@ -142,7 +142,8 @@ func TestServe_RefusesInvalidSettingsBeforeOpeningAnything(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "roster.db")
-			cfg := serveConfig{addr: "127.0.0.1:0", db: db, mailFrom: "roster@localhost"}
+			cfg := defaultServeConfig()
+			cfg.addr, cfg.db = "127.0.0.1:0", db
 			tc.change(&cfg)
 			err := serve(context.Background(), cfg, io.Discard)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
@@ -207,8 +208,9 @@ func TestServe_TLSCertAndKeyServeHTTPS(t *testing.T) {
 
 	ready := make(chan string, 1)
 	logs := &syncBuffer{}
-	cfg := serveConfig{addr: "127.0.0.1:0", db: testDB(t), tlsCert: certFile, tlsKey: keyFile,
-		ready: func(a string) { ready <- a }}
+	cfg := defaultServeConfig()
+	cfg.addr, cfg.db, cfg.tlsCert, cfg.tlsKey = "127.0.0.1:0", testDB(t), certFile, keyFile
+	cfg.ready = func(a string) { ready <- a }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, logs) }()
