@@ -47,8 +47,10 @@ type Store struct {
 	// roles keeps the partners' roles for user lists (rolecache.go); every
 	// Store of one Open shares it.
 	roles *roleCache
-	// tx is set on the Store that Tx passes to its callback.
-	tx *sql.Tx
+	// tx is set on the Store that Tx passes to its callback, and missed
+	// collects the queries it ran unprepared (stmt.go).
+	tx     *sql.Tx
+	missed *missedStmts
 	// now is the clock for CreatedAt and UpdatedAt; tests may replace it.
 	now func() time.Time
 }
@@ -170,13 +172,18 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	missed := &missedStmts{}
+	// Deferred first, so it runs last: after Commit or Rollback has given
+	// the pool's one connection back.
+	defer s.writeQ.prepareMissed(ctx, missed)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback() // the panic matters more than a failed rollback
 			panic(p)
 		}
 	}()
-	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, roles: s.roles, tx: tx, now: s.now}); err != nil {
+	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, roles: s.roles,
+		tx: tx, missed: missed, now: s.now}); err != nil {
 		// ErrTxDone means database/sql already rolled back, because ctx ended.
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
@@ -192,7 +199,7 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err err
 // reader is where reads go: the transaction inside Tx, else the read pool.
 func (s *Store) reader() queryer {
 	if s.tx != nil {
-		return txQueryer{s.tx, s.writeQ}
+		return txQueryer{s.tx, s.writeQ, s.missed}
 	}
 	return s.readQ
 }
@@ -201,7 +208,7 @@ func (s *Store) reader() queryer {
 // A read that decides a write (a role check before an insert) goes here too.
 func (s *Store) writer() queryer {
 	if s.tx != nil {
-		return txQueryer{s.tx, s.writeQ}
+		return txQueryer{s.tx, s.writeQ, s.missed}
 	}
 	return s.writeQ
 }
