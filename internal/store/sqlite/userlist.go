@@ -86,6 +86,31 @@ func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]ro
 	return us, err
 }
 
+// UsersByLogins returns the partner's users whose username or e-mail is
+// any of logins, case-insensitively, in id order. It reads on the writer,
+// as a check that decides a write does.
+func (s *Store) UsersByLogins(ctx context.Context, partnerID int64, logins []string) ([]roster.User, error) {
+	if len(logins) == 0 {
+		return nil, nil
+	}
+	norm := make([]string, len(logins))
+	for i, l := range logins {
+		norm[i] = strings.ToLower(l)
+	}
+	list := jsonStrings(norm)
+	var us []roster.User
+	err := eachUser(ctx, s.writer(), "users by logins",
+		selectUsers+` WHERE u.partner_id = ? AND (u.username_norm IN (SELECT value FROM json_each(?))
+		                                      OR u.email_norm IN (SELECT value FROM json_each(?)))
+		ORDER BY u.id`,
+		[]any{partnerID, list, list},
+		func(u roster.User) error {
+			us = append(us, u)
+			return nil
+		})
+	return us, err
+}
+
 // eachUser runs a query of selectUsers on q and calls fn per row; op names
 // the caller in errors. The rows are closed on every path.
 func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn func(roster.User) error) error {
