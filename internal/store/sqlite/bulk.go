@@ -169,11 +169,8 @@ func checkBulkLogins(ctx context.Context, q queryer, partnerID int64, us []*rost
 		return err
 	}
 	var taken int
-	err = q.QueryRowContext(ctx, `
-		SELECT count(*) FROM users
-		WHERE partner_id = ? AND (email_norm IN (SELECT value FROM json_each(?))
-		                          OR username_norm IN (SELECT value FROM json_each(?)))`,
-		partnerID, jsonStrings(emails), jsonStrings(names)).Scan(&taken)
+	err = q.QueryRowContext(ctx, `SELECT count(*) FROM (`+loginMatches+`)`,
+		partnerID, jsonStrings(emails), partnerID, jsonStrings(names)).Scan(&taken)
 	if err != nil {
 		return fmt.Errorf("sqlite: check logins: %w", err)
 	}
