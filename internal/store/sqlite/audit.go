@@ -19,8 +19,9 @@ func (s *Store) AppendAudit(ctx context.Context, events ...roster.AuditEvent) er
 		return nil
 	}
 	now := s.timestamp()
-	if len(events) <= auditRows {
-		return insertAudit(ctx, s.writer(), events, now) // one statement is atomic by itself
+	if len(events) == 1 {
+		// The common case, a statement the pool prepares once.
+		return insertAudit(ctx, s.writer(), events, now)
 	}
 	return s.transact(ctx, func(tx *Store) error {
 		for lo := 0; lo < len(events); lo += auditRows {
