@@ -71,8 +71,8 @@ type seedStats struct {
 	Contains int // how many seeded users the contains fragment matches
 }
 
-// seedUsers inserts users 1..n into partner 1 through the store, in
-// transactions of seedBatch, and checks that their ids are consecutive,
+// seedUsers inserts users 1..n into partner 1 through the store's bulk
+// insert, seedBatch users (one transaction) at a time, and checks that their ids are consecutive,
 // which the scenarios rely on. Seeded users have no password: only the
 // one sign-in user, made through the API, can sign in.
 func seedUsers(ctx context.Context, st roster.Store, n int, progress io.Writer) (seedStats, error) {
@@ -90,29 +90,25 @@ func seedUsers(ctx context.Context, st roster.Store, n int, progress io.Writer) 
 	start := time.Now()
 	for lo := 1; lo <= n; lo += seedBatch {
 		hi := min(lo+seedBatch-1, n)
-		err := st.Tx(ctx, func(tx roster.Store) error {
-			for i := lo; i <= hi; i++ {
-				role := analyst
-				if i <= seedAdmins {
-					role = admin
-				}
-				u := seedUser(i, rng, role.ID)
-				if matchesContains(u, containsFragment) {
-					stats.Contains++
-				}
-				if err := tx.CreateUser(ctx, &u); err != nil {
-					return fmt.Errorf("seeding user %d: %w", i, err)
-				}
-				if i == 1 {
-					stats.FirstID = u.ID
-				}
-				lastID = u.ID
+		batch := make([]*roster.User, 0, hi-lo+1)
+		for i := lo; i <= hi; i++ {
+			role := analyst
+			if i <= seedAdmins {
+				role = admin
 			}
-			return nil
-		})
-		if err != nil {
-			return seedStats{}, err
+			u := seedUser(i, rng, role.ID)
+			if matchesContains(u, containsFragment) {
+				stats.Contains++
+			}
+			batch = append(batch, &u)
 		}
+		if err := st.CreateUsers(ctx, batch); err != nil {
+			return seedStats{}, fmt.Errorf("seeding users %d to %d: %w", lo, hi, err)
+		}
+		if lo == 1 {
+			stats.FirstID = batch[0].ID
+		}
+		lastID = batch[len(batch)-1].ID
 		reportSeedProgress(progress, hi, n, time.Since(start))
 	}
 	stats.Elapsed = time.Since(start)

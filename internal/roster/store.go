@@ -56,6 +56,15 @@ type Store interface {
 	// taken in the partner (case-insensitive); EInvalid if the role or a
 	// group is not the partner's.
 	CreateUser(ctx context.Context, u *User) error
+	// CreateUsers inserts many users of one partner with their memberships,
+	// all or nothing, and sets each one's ID (ascending in the order of us),
+	// CreatedAt, UpdatedAt, Role and Groups as CreateUser does. It is the
+	// path for bulk loads (import, seeding), which one insert per user makes
+	// slow. Every user must have us[0]'s PartnerID (EInvalid otherwise).
+	// EConflict if an e-mail or username is taken in the partner or appears
+	// twice in us (case-insensitive); EInvalid if a role or group is not the
+	// partner's. A refused call writes nothing.
+	CreateUsers(ctx context.Context, us []*User) error
 	// User returns one user with its role. ENotFound.
 	User(ctx context.Context, partnerID, id int64) (User, error)
 	// UserByEmail returns the user with that e-mail (case-insensitive). ENotFound.
@@ -84,6 +93,10 @@ type Store interface {
 	// (none when limit < 1). It is the
 	// one user lookup not scoped to a partner: sign-in names no partner.
 	UsersByLogin(ctx context.Context, login string, limit int) ([]User, error)
+	// UsersByLogins returns the partner's users whose username or e-mail is
+	// any of logins (case-insensitive), in id order: one query for a batch
+	// of logins that UsersByLogin would answer one at a time.
+	UsersByLogins(ctx context.Context, partnerID int64, logins []string) ([]User, error)
 	// PasswordHistory returns the user's last n password hashes, newest
 	// first; nothing for a user not of the partner.
 	PasswordHistory(ctx context.Context, partnerID, userID int64, n int) ([]string, error)
@@ -133,11 +146,11 @@ type Store interface {
 	// authenticating at once. ENotFound.
 	DeleteAPIKey(ctx context.Context, partnerID, id int64) error
 
-	// AppendAudit records e in the partner's audit log, with e.At as its
-	// time (the store's clock when zero). Called inside Tx, the record
-	// commits or rolls back with the change it describes. EInvalid if the
-	// partner does not exist.
-	AppendAudit(ctx context.Context, e AuditEvent) error
+	// AppendAudit records events, in their order, in their partners' audit
+	// logs, each with its At as its time (the store's clock when zero), all
+	// or nothing. Called inside Tx, the records commit or roll back with the
+	// change they describe. EInvalid if a partner does not exist.
+	AppendAudit(ctx context.Context, events ...AuditEvent) error
 	// AuditEvents returns the partner's audit events matching f, in
 	// ascending id order.
 	AuditEvents(ctx context.Context, partnerID int64, f AuditFilter) ([]AuditEvent, error)

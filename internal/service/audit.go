@@ -40,13 +40,12 @@ func (a Actor) event(partnerID int64, action roster.AuditAction, kind roster.Tar
 // change they describe, stamped with the service's clock.
 func (s *Service) appendAudit(ctx context.Context, tx roster.Store, events ...roster.AuditEvent) error {
 	now := s.now().UTC()
-	for _, e := range events {
+	stamped := make([]roster.AuditEvent, len(events))
+	for i, e := range events {
 		e.At = now
-		if err := tx.AppendAudit(ctx, e); err != nil {
-			return err
-		}
+		stamped[i] = e
 	}
-	return nil
+	return tx.AppendAudit(ctx, stamped...)
 }
 
 // userFields names the fields of a new user that were set.

@@ -210,7 +210,7 @@ type failingAudit struct{ roster.Store }
 
 var errAuditDown = errors.New("audit log unavailable")
 
-func (f failingAudit) AppendAudit(context.Context, roster.AuditEvent) error { return errAuditDown }
+func (f failingAudit) AppendAudit(context.Context, ...roster.AuditEvent) error { return errAuditDown }
 
 func (f failingAudit) Tx(ctx context.Context, fn func(tx roster.Store) error) error {
 	return f.Store.Tx(ctx, func(tx roster.Store) error { return fn(failingAudit{tx}) })

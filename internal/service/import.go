@@ -236,66 +236,108 @@ type ImportResult struct {
 // (ImportUnchanged or ImportDiffers), so that running the same file twice
 // changes nothing; a user whose e-mail or username is another user's login
 // is skipped as ImportConflict. Any other error rolls the batch back.
+//
+// The batch costs a fixed handful of statements: one lookup of every
+// login it names, one bulk insert of the users it creates, and one append
+// of their audit events. Rows are decided in file order against the stored
+// users and the batch's earlier rows, as if written one by one.
 func (im *Importer) Write(ctx context.Context, batch []ImportUser) ([]ImportResult, error) {
 	results := make([]ImportResult, len(batch))
 	err := im.s.partnerTx(ctx, im.a.PartnerID, func(tx roster.Store) error {
+		users := make([]roster.User, len(batch))
 		for i := range batch {
-			u, err := im.user(&batch[i])
-			if err != nil {
-				return err
-			}
-			results[i], err = im.writeOne(ctx, tx, u)
-			if err != nil {
+			var err error
+			if users[i], err = im.user(&batch[i]); err != nil {
 				return err
 			}
 		}
-		return nil
+		known, err := lookupLogins(ctx, tx, im.a.PartnerID, users)
+		if err != nil {
+			return err
+		}
+		var created []*roster.User
+		for i := range users {
+			if results[i] = known.decide(users[i]); results[i].Outcome == ImportCreated {
+				known.add(users[i])
+				created = append(created, &users[i])
+			}
+		}
+		return im.create(ctx, tx, created)
 	})
 	return results, err
 }
 
-// writeOne creates u unless its e-mail exists or its logins clash.
-func (im *Importer) writeOne(ctx context.Context, tx roster.Store, u roster.User) (ImportResult, error) {
-	others, err := partnerLogins(ctx, tx, u.PartnerID, u.Email)
-	if err != nil {
-		return ImportResult{}, err
+// create inserts us and, like every change, audits each in the same
+// transaction.
+func (im *Importer) create(ctx context.Context, tx roster.Store, us []*roster.User) error {
+	if len(us) == 0 {
+		return nil
 	}
+	if err := tx.CreateUsers(ctx, us); err != nil {
+		return err
+	}
+	events := make([]roster.AuditEvent, len(us))
+	for i, u := range us {
+		events[i] = im.a.event(u.PartnerID, roster.ActionUserCreate, roster.TargetUser, u.ID, userFields(*u)...)
+	}
+	return im.s.appendAudit(ctx, tx, events...)
+}
+
+// loginIndex holds a partner's users by lower-cased login (e-mail and
+// username), so that a batch's rows are decided without a query each.
+type loginIndex map[string][]roster.User
+
+// lookupLogins returns the index of the partner's users whose e-mail or
+// username is a login of us.
+func lookupLogins(ctx context.Context, tx roster.Store, partnerID int64, us []roster.User) (loginIndex, error) {
+	logins := make([]string, 0, 2*len(us))
+	for _, u := range us {
+		logins = append(logins, u.Email, u.Username)
+	}
+	stored, err := tx.UsersByLogins(ctx, partnerID, logins)
+	if err != nil {
+		return nil, err
+	}
+	known := loginIndex{}
+	for _, o := range stored {
+		known.add(o)
+	}
+	return known, nil
+}
+
+// add indexes u under its e-mail and its username.
+func (k loginIndex) add(u roster.User) {
+	email, name := strings.ToLower(u.Email), strings.ToLower(u.Username)
+	k[email] = append(k[email], u)
+	if name != email {
+		k[name] = append(k[name], u)
+	}
+}
+
+// decide says what Write does with u: created unless its e-mail exists or
+// its logins clash.
+func (k loginIndex) decide(u roster.User) ImportResult {
+	others := k[strings.ToLower(u.Email)]
 	for _, o := range others {
 		if strings.EqualFold(o.Email, u.Email) {
 			if sameImported(o, u) {
-				return ImportResult{Outcome: ImportUnchanged}, nil
+				return ImportResult{Outcome: ImportUnchanged}
 			}
-			return ImportResult{Outcome: ImportDiffers}, nil
+			return ImportResult{Outcome: ImportDiffers}
 		}
 	}
 	if len(others) > 0 {
-		return conflict("e-mail %q is the username of another user", u.Email), nil
+		return conflict("e-mail %q is the username of another user", u.Email)
 	}
-	if !strings.EqualFold(u.Username, u.Email) {
-		if others, err = partnerLogins(ctx, tx, u.PartnerID, u.Username); err != nil {
-			return ImportResult{}, err
-		}
-		if len(others) > 0 {
-			return conflict("username %q is taken by another user", u.Username), nil
-		}
+	if !strings.EqualFold(u.Username, u.Email) && len(k[strings.ToLower(u.Username)]) > 0 {
+		return conflict("username %q is taken by another user", u.Username)
 	}
-	if err := tx.CreateUser(ctx, &u); err != nil {
-		return ImportResult{}, err
-	}
-	// Like every change, an imported user is audited in its transaction.
-	return ImportResult{Outcome: ImportCreated}, im.s.appendAudit(ctx, tx,
-		im.a.event(u.PartnerID, roster.ActionUserCreate, roster.TargetUser, u.ID, userFields(u)...))
+	return ImportResult{Outcome: ImportCreated}
 }
 
 // conflict is an ImportConflict result.
 func conflict(format string, args ...any) ImportResult {
 	return ImportResult{Outcome: ImportConflict, Err: roster.Errorf(roster.EConflict, format, args...)}
-}
-
-// partnerLogins returns the partner's users whose e-mail or username is login.
-func partnerLogins(ctx context.Context, tx roster.Store, partnerID int64, login string) ([]roster.User, error) {
-	users, err := tx.UsersByLogin(ctx, login, maxLoginCandidates)
-	return slices.DeleteFunc(users, func(o roster.User) bool { return o.PartnerID != partnerID }), err
 }
 
 // sameImported reports whether a stored user already holds what an import

@@ -112,9 +112,9 @@ func Users(n int) []roster.User {
 }
 
 // SeedUsers creates Groups groups and the first n users of the population
-// in the partner through st, batch users to a transaction, and returns the
-// users as stored. Writing through the Store runs every check a real write
-// does: it suits thousands of users, not hundreds of thousands.
+// in the partner through st, batch users to a CreateUsers call (one
+// transaction), and returns the users as stored. Writing through the Store
+// runs every check a real write does.
 func SeedUsers(ctx context.Context, st roster.Store, partnerID int64, n, batch int) ([]roster.User, error) {
 	roles := make([]int64, len(roster.BuiltInRoles))
 	for i, r := range roster.BuiltInRoles {
@@ -135,22 +135,20 @@ func SeedUsers(ctx context.Context, st roster.Store, partnerID int64, n, batch i
 	us := make([]roster.User, 0, n)
 	for len(us) < n {
 		from, to := len(us), min(n, len(us)+batch)
-		err := st.Tx(ctx, func(tx roster.Store) error {
-			for i := from; i < to; i++ {
-				u := User(i)
-				u.ID, u.PartnerID, u.Role.ID = 0, partnerID, roles[u.Role.ID-1]
-				for j, g := range u.Groups {
-					u.Groups[j] = groups[g-1]
-				}
-				if err := tx.CreateUser(ctx, &u); err != nil {
-					return fmt.Errorf("rostertest: user %d: %w", i, err)
-				}
-				us = append(us, u)
+		batch := make([]*roster.User, to-from)
+		for i := from; i < to; i++ {
+			u := User(i)
+			u.ID, u.PartnerID, u.Role.ID = 0, partnerID, roles[u.Role.ID-1]
+			for j, g := range u.Groups {
+				u.Groups[j] = groups[g-1]
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			batch[i-from] = &u
+		}
+		if err := st.CreateUsers(ctx, batch); err != nil {
+			return nil, fmt.Errorf("rostertest: users %d to %d: %w", from, to-1, err)
+		}
+		for _, u := range batch {
+			us = append(us, *u)
 		}
 	}
 	return us, nil

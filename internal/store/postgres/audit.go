@@ -9,25 +9,46 @@ import (
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// AppendAudit records e in the partner's audit log. EInvalid if the partner
+// auditColumns are the columns AppendAudit writes.
+var auditColumns = []string{"partner_id", "at", "actor_kind", "actor_id", "action", "target_kind", "target_id", "changes"}
+
+// AppendAudit records events in their partners' audit logs, all or
+// nothing: one INSERT for one event, COPY for more. EInvalid if a partner
 // does not exist.
-func (s *Store) AppendAudit(ctx context.Context, e roster.AuditEvent) error {
-	at := e.At
-	if at.IsZero() {
-		at = s.timestamp()
+func (s *Store) AppendAudit(ctx context.Context, events ...roster.AuditEvent) error {
+	now := s.timestamp()
+	row := func(e roster.AuditEvent) []any {
+		at := e.At
+		if at.IsZero() {
+			at = now
+		}
+		changes := e.Changes
+		if changes == nil {
+			changes = []string{} // the column is NOT NULL; nil would be sent as NULL
+		}
+		return []any{e.PartnerID, toDB(at), string(e.ActorKind), e.ActorID, string(e.Action),
+			string(e.TargetKind), e.TargetID, changes}
 	}
-	changes := e.Changes
-	if changes == nil {
-		changes = []string{} // the column is NOT NULL; nil would be sent as NULL
+	switch len(events) {
+	case 0:
+		return nil
+	case 1:
+		_, err := s.q().Exec(ctx, `
+			INSERT INTO audit_events (partner_id, at, actor_kind, actor_id, action, target_kind, target_id, changes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, row(events[0])...)
+		if err != nil {
+			return writeError(err, "append audit event", "audit event")
+		}
+		return nil
 	}
-	_, err := s.q().Exec(ctx, `
-		INSERT INTO audit_events (partner_id, at, actor_kind, actor_id, action, target_kind, target_id, changes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.PartnerID, toDB(at), string(e.ActorKind), e.ActorID, string(e.Action), string(e.TargetKind), e.TargetID, changes)
-	if err != nil {
-		return writeError(err, "append audit event", "audit event")
-	}
-	return nil
+	return s.transact(ctx, func(tx *Store) error {
+		_, err := tx.tx.CopyFrom(ctx, pgx.Identifier{"audit_events"}, auditColumns,
+			pgx.CopyFromSlice(len(events), func(i int) ([]any, error) { return row(events[i]), nil }))
+		if err != nil {
+			return writeError(err, "append audit events", "audit event")
+		}
+		return nil
+	})
 }
 
 // AuditEvents returns the partner's audit events matching f, in ascending

@@ -78,6 +78,28 @@ func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]ro
 	return us, err
 }
 
+// UsersByLogins returns the partner's users whose username or e-mail is
+// any of logins, case-insensitively, in id order.
+func (s *Store) UsersByLogins(ctx context.Context, partnerID int64, logins []string) ([]roster.User, error) {
+	if len(logins) == 0 {
+		return nil, nil
+	}
+	norm := make([]string, len(logins))
+	for i, l := range logins {
+		norm[i] = strings.ToLower(l)
+	}
+	var us []roster.User
+	err := eachUser(ctx, s.q(), "users by logins",
+		selectUsers+` WHERE u.partner_id = $1 AND (u.username_norm = ANY($2::text[]) OR u.email_norm = ANY($2::text[]))
+		ORDER BY u.id`,
+		[]any{partnerID, norm},
+		func(u roster.User) error {
+			us = append(us, u)
+			return nil
+		})
+	return us, err
+}
+
 // eachUser runs a query of selectUsers on q and calls fn per row; op names
 // the caller in errors. The rows are closed on every path.
 func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn func(roster.User) error) error {

@@ -4,21 +4,49 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster/internal/roster"
 )
 
-// AppendAudit records e in the partner's audit log. EInvalid if the partner
-// does not exist.
-func (s *Store) AppendAudit(ctx context.Context, e roster.AuditEvent) error {
-	at := e.At
-	if at.IsZero() {
-		at = s.timestamp()
+// auditRows is how many events one INSERT writes (8 parameters each).
+const auditRows = 1000
+
+// AppendAudit records events in their partners' audit logs, many to a
+// statement, all or nothing. EInvalid if a partner does not exist.
+func (s *Store) AppendAudit(ctx context.Context, events ...roster.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
 	}
-	_, err := s.writer().ExecContext(ctx, `
+	now := s.timestamp()
+	if len(events) == 1 {
+		// The common case, a statement the pool prepares once.
+		return insertAudit(ctx, s.writer(), events, now)
+	}
+	return s.transact(ctx, func(tx *Store) error {
+		for lo := 0; lo < len(events); lo += auditRows {
+			if err := insertAudit(ctx, tx.writer(), events[lo:min(lo+auditRows, len(events))], now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// insertAudit writes events in one statement; now stands for a zero At.
+func insertAudit(ctx context.Context, q queryer, events []roster.AuditEvent, now time.Time) error {
+	args := make([]any, 0, 8*len(events))
+	for _, e := range events {
+		at := e.At
+		if at.IsZero() {
+			at = now
+		}
+		args = append(args, e.PartnerID, toDB(at), e.ActorKind, e.ActorID, e.Action, e.TargetKind,
+			e.TargetID, strings.Join(e.Changes, ","))
+	}
+	_, err := q.ExecContext(ctx, `
 		INSERT INTO audit_events (partner_id, at, actor_kind, actor_id, action, target_kind, target_id, changes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.PartnerID, toDB(at), e.ActorKind, e.ActorID, e.Action, e.TargetKind, e.TargetID, strings.Join(e.Changes, ","))
+		VALUES `+valuesOf(8, len(events)), args...)
 	if err != nil {
 		return writeError(err, "append audit event", "audit event")
 	}

@@ -190,12 +190,6 @@ func (s *Store) insertUsers(ctx context.Context, from, to int, roles, groups []i
 	return ids, err
 }
 
-// valuesOf returns the VALUES list of n rows of cols parameters each.
-func valuesOf(cols, n int) string {
-	row := "(" + placeholders(cols) + ")"
-	return strings.TrimSuffix(strings.Repeat(row+",", n), ",")
-}
-
 // shuffled returns 0..n-1 in a fixed random order, so that lookups spread
 // over the table as real traffic does rather than walking it in order.
 func shuffled(n int) []int {

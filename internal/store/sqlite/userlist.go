@@ -86,6 +86,39 @@ func (s *Store) UsersByLogin(ctx context.Context, login string, limit int) ([]ro
 	return us, err
 }
 
+// loginMatches selects the ids of the partner's users whose e-mail is in
+// the first JSON array or whose username is in the second, with parameters
+// partner, array, partner, array. A UNION of two lookups, because SQLite
+// answers "email IN … OR username IN …" by walking every user of the
+// partner, where each half alone is a search of its unique index.
+const loginMatches = `
+	SELECT id FROM users WHERE partner_id = ? AND email_norm IN (SELECT value FROM json_each(?))
+	UNION ALL
+	SELECT id FROM users WHERE partner_id = ? AND username_norm IN (SELECT value FROM json_each(?))`
+
+// UsersByLogins returns the partner's users whose username or e-mail is
+// any of logins, case-insensitively, in id order. It reads on the writer,
+// as a check that decides a write does.
+func (s *Store) UsersByLogins(ctx context.Context, partnerID int64, logins []string) ([]roster.User, error) {
+	if len(logins) == 0 {
+		return nil, nil
+	}
+	norm := make([]string, len(logins))
+	for i, l := range logins {
+		norm[i] = strings.ToLower(l)
+	}
+	list := jsonStrings(norm)
+	var us []roster.User
+	err := eachUser(ctx, s.writer(), "users by logins",
+		selectUsers+` WHERE u.id IN (`+loginMatches+`) ORDER BY u.id`,
+		[]any{partnerID, list, partnerID, list},
+		func(u roster.User) error {
+			us = append(us, u)
+			return nil
+		})
+	return us, err
+}
+
 // eachUser runs a query of selectUsers on q and calls fn per row; op names
 // the caller in errors. The rows are closed on every path.
 func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn func(roster.User) error) error {

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"Tx", txTests},
 		{"Secret", secretTests},
 		{"Audit", auditTests},
+		{"Bulk", bulkTests},
 		{"Isolation", isolationTests},
 		{"Health", healthTests},
 	}
