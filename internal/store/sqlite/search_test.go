@@ -494,17 +494,21 @@ func TestStore_TriggersKeepTheSearchIndexInStep(t *testing.T) {
 	checkSearchIndex(t, s)
 }
 
-func TestMigrate_00003IndexesTheUsersAndGroupsOfVersion2(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "roster.db")
-	ctx := t.Context()
-	db := migrateTo(t, p, 2)
-	for _, q := range []string{`
+// insertOldUser adds the user Zoe, an Analyst, to a database of an older
+// schema version, as a migration test's data from before.
+const insertOldUser = `
 		INSERT INTO users (partner_id, username, username_norm, email, email_norm, given_name,
 		                   family_name, role_id, state, sign_in, password_hash, created_at,
 		                   updated_at, search)
 		VALUES (1, 'Zoe', 'zoe', 'Zoe@Example.com', 'zoe@example.com', 'Zoe', 'Oldtimer',
 		        (SELECT id FROM roles WHERE partner_id = 1 AND name = 'Analyst'),
-		        'ACTIVE', 'CONFIRMED', 'hash', 1000, 1000, 'zoe oldtimer' || char(10) || 'zoe@example.com')`, `
+		        'ACTIVE', 'CONFIRMED', 'hash', 1000, 1000, 'zoe oldtimer' || char(10) || 'zoe@example.com')`
+
+func TestMigrate_00003IndexesTheUsersAndGroupsOfVersion2(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "roster.db")
+	ctx := t.Context()
+	db := migrateTo(t, p, 2)
+	for _, q := range []string{insertOldUser, `
 		INSERT INTO groups (partner_id, name, name_norm, description, search, created_at, updated_at)
 		VALUES (1, 'Veterans', 'veterans', 'Since 1.0', 'veterans' || char(10) || 'since 1.0', 1000, 1000)`,
 	} {
@@ -535,13 +539,7 @@ func TestMigrate_00004CopiesTheMembershipsOfVersion3(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "roster.db")
 	ctx := t.Context()
 	db := migrateTo(t, p, 3)
-	for _, q := range []string{`
-		INSERT INTO users (partner_id, username, username_norm, email, email_norm, given_name,
-		                   family_name, role_id, state, sign_in, password_hash, created_at,
-		                   updated_at, search)
-		VALUES (1, 'Zoe', 'zoe', 'Zoe@Example.com', 'zoe@example.com', 'Zoe', 'Oldtimer',
-		        (SELECT id FROM roles WHERE partner_id = 1 AND name = 'Analyst'),
-		        'ACTIVE', 'CONFIRMED', 'hash', 1000, 1000, 'zoe oldtimer' || char(10) || 'zoe@example.com')`, `
+	for _, q := range []string{insertOldUser, `
 		INSERT INTO groups (partner_id, name, name_norm, description, search, created_at, updated_at)
 		VALUES (1, 'Veterans', 'veterans', '', 'veterans', 1000, 1000),
 		       (1, 'Divers', 'divers', '', 'divers', 1000, 1000)`, `
