@@ -75,7 +75,7 @@ func (s *Store) Groups(ctx context.Context, partnerID int64, f roster.GroupFilte
 	query := selectGroups + ` WHERE ` + where +
 		` ORDER BY g.name_norm COLLATE "C"` + dir + `, g.id` + dir + limitOffset(&p, f.Limit, f.Offset)
 
-	rows, err := s.q().Query(ctx, query, p.args()...)
+	rows, err := s.q().Query(ctx, query, p...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: groups: %w", err)
 	}
@@ -91,7 +91,7 @@ func (s *Store) CountGroups(ctx context.Context, partnerID int64, f roster.Group
 	var p params
 	where := groupWhere(&p, partnerID, f)
 	var n int
-	err := s.q().QueryRow(ctx, `SELECT count(*) FROM groups g WHERE `+where, p.args()...).Scan(&n)
+	err := s.q().QueryRow(ctx, `SELECT count(*) FROM groups g WHERE `+where, p...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count groups: %w", err)
 	}

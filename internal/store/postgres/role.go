@@ -90,7 +90,7 @@ func (s *Store) Roles(ctx context.Context, partnerID int64, f roster.RoleFilter)
 	query := `SELECT ` + roleColumns + ` FROM roles r WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY r.name_norm COLLATE "C"` + dir + `, r.id` + dir
 
-	rows, err := s.q().Query(ctx, query, p.args()...)
+	rows, err := s.q().Query(ctx, query, p...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: roles: %w", err)
 	}

@@ -40,7 +40,7 @@ func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFi
 	var p params
 	where := userWhere(&p, partnerID, f)
 	var n int
-	err := s.q().QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+where, p.args()...).Scan(&n)
+	err := s.q().QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+where, p...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count users: %w", err)
 	}
@@ -142,7 +142,7 @@ func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
 	where := userWhere(&p, partnerID, f)
 	if f.Email != "" {
 		// The domain says an e-mail filter overrides every other field.
-		return selectUsers + ` WHERE ` + where + ` ORDER BY u.id`, p.args(), nil
+		return selectUsers + ` WHERE ` + where + ` ORDER BY u.id`, p, nil
 	}
 	col, ok := userSortColumns[f.SortBy]
 	if !ok {
@@ -164,7 +164,7 @@ func usersQuery(partnerID int64, f roster.UserFilter) (string, []any, error) {
 		order = col + dir + ", " + order
 	}
 	page := limitOffset(&p, f.Limit, f.Offset)
-	return selectUsers + ` WHERE ` + where + ` ORDER BY ` + order + page, p.args(), nil
+	return selectUsers + ` WHERE ` + where + ` ORDER BY ` + order + page, p, nil
 }
 
 // userWhere is the WHERE clause, on users aliased u, of every filter field
