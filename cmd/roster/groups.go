@@ -71,16 +71,13 @@ func newGroupsListCmd() *cobra.Command {
 			if limit < 0 {
 				return usagef("--limit %d: give 0 (all) or more", limit)
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			groups, _, err := op.svc.Groups(cmd.Context(), op.actor, roster.GroupFilter{Search: search, Limit: limit})
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, groupView, groups)
+			return withOperator(cmd, df, func(op *operator) error {
+				groups, _, err := op.svc.Groups(cmd.Context(), op.actor, roster.GroupFilter{Search: search, Limit: limit})
+				if err != nil {
+					return err
+				}
+				return printList(cmd.OutOrStdout(), format, groupView, groups)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -115,16 +112,13 @@ func newGroupsGetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			g, err := op.group(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			return withOperator(cmd, df, func(op *operator) error {
+				g, err := op.group(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -175,16 +169,13 @@ func newGroupsCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			g, err := op.svc.CreateGroup(cmd.Context(), op.actor, in)
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			return withOperator(cmd, df, func(op *operator) error {
+				g, err := op.svc.CreateGroup(cmd.Context(), op.actor, in)
+				if err != nil {
+					return err
+				}
+				return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -219,19 +210,16 @@ func newGroupsUpdateCmd() *cobra.Command {
 			if in.Name == nil && in.Description == nil && in.Users == nil {
 				return usagef("nothing to change: give at least one of --name, --description, --users")
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			g, err := op.group(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			if g, err = op.svc.UpdateGroup(cmd.Context(), op.actor, g.ID, in); err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			return withOperator(cmd, df, func(op *operator) error {
+				g, err := op.group(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				if g, err = op.svc.UpdateGroup(cmd.Context(), op.actor, g.ID, in); err != nil {
+					return err
+				}
+				return printOne(cmd.OutOrStdout(), format, groupDetail, g)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -266,22 +254,19 @@ func newGroupsDeleteCmd() *cobra.Command {
 					return err
 				}
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			err = op.svc.DeleteGroups(cmd.Context(), op.actor, ids)
-			if err != nil {
-				return withHint(err, roster.ENotFound, fmt.Sprintf("nothing was deleted; list groups with: roster groups list --partner %d", op.actor.PartnerID))
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, deletedView, ids)
-			}
-			for _, id := range ids {
-				fmt.Fprintf(cmd.OutOrStdout(), "Deleted group %d.\n", id)
-			}
-			return nil
+			return withOperator(cmd, df, func(op *operator) error {
+				err = op.svc.DeleteGroups(cmd.Context(), op.actor, ids)
+				if err != nil {
+					return withHint(err, roster.ENotFound, fmt.Sprintf("nothing was deleted; list groups with: roster groups list --partner %d", op.actor.PartnerID))
+				}
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, deletedView, ids)
+				}
+				for _, id := range ids {
+					fmt.Fprintf(cmd.OutOrStdout(), "Deleted group %d.\n", id)
+				}
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)

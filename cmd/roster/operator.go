@@ -103,3 +103,14 @@ func (o *operator) user(cmd *cobra.Command, arg string) (roster.User, error) {
 	}
 	return page.Users[0], nil
 }
+
+// withOperator opens the database as the operator in df's partner, runs fn
+// and closes the database, whatever fn returns.
+func withOperator(cmd *cobra.Command, df dataFlags, fn func(op *operator) error) error {
+	op, err := openOperator(cmd, df)
+	if err != nil {
+		return err
+	}
+	defer op.done()
+	return fn(op)
+}

@@ -61,16 +61,13 @@ func newRolesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			roles, err := op.svc.Roles(cmd.Context(), op.actor, roster.RoleFilter{})
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, roleView, roles)
+			return withOperator(cmd, df, func(op *operator) error {
+				roles, err := op.svc.Roles(cmd.Context(), op.actor, roster.RoleFilter{})
+				if err != nil {
+					return err
+				}
+				return printList(cmd.OutOrStdout(), format, roleView, roles)
+			})
 		},
 	}
 	addDataFlags(list, &df)

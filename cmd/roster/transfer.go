@@ -36,29 +36,26 @@ func newUsersImportCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			im, err := op.svc.NewImporter(cmd.Context(), op.actor)
-			if err != nil {
-				return err
-			}
-			opt := transfer.ImportOptions{Format: f, Batch: batch}
-			if isTerminal(stderr) {
-				opt.Progress = transfer.NewBar(stderr)
-			}
-			open := func() (io.ReadCloser, error) { return os.Open(path) }
-			stats, err := transfer.Import(cmd.Context(), im, open, opt)
-			reportImport(stdout, stderr, stats)
-			if err != nil {
-				return err
-			}
-			if stats.Conflicts > 0 {
-				return fmt.Errorf("%d rows clash with other users' logins and were skipped", stats.Conflicts)
-			}
-			return nil
+			return withOperator(cmd, df, func(op *operator) error {
+				im, err := op.svc.NewImporter(cmd.Context(), op.actor)
+				if err != nil {
+					return err
+				}
+				opt := transfer.ImportOptions{Format: f, Batch: batch}
+				if isTerminal(stderr) {
+					opt.Progress = transfer.NewBar(stderr)
+				}
+				open := func() (io.ReadCloser, error) { return os.Open(path) }
+				stats, err := transfer.Import(cmd.Context(), im, open, opt)
+				reportImport(stdout, stderr, stats)
+				if err != nil {
+					return err
+				}
+				if stats.Conflicts > 0 {
+					return fmt.Errorf("%d rows clash with other users' logins and were skipped", stats.Conflicts)
+				}
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -107,21 +104,18 @@ func newUsersExportCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			if !noHashes {
-				fmt.Fprintln(stderr, "warning: the export holds password hashes; keep it as safe as the database (or use --no-hashes)")
-			}
-			opt := transfer.ExportOptions{Format: f, NoHashes: noHashes}
-			n, err := exportTo(cmd, op.svc, op.actor, stdout, out, opt)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "exported %d users\n", n)
-			return nil
+			return withOperator(cmd, df, func(op *operator) error {
+				if !noHashes {
+					fmt.Fprintln(stderr, "warning: the export holds password hashes; keep it as safe as the database (or use --no-hashes)")
+				}
+				opt := transfer.ExportOptions{Format: f, NoHashes: noHashes}
+				n, err := exportTo(cmd, op.svc, op.actor, stdout, out, opt)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "exported %d users\n", n)
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)

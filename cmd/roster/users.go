@@ -149,27 +149,24 @@ func newUsersListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			p := newListPrinter(cmd.OutOrStdout(), format, userView)
-			n := 0
-			err = op.svc.EachUser(cmd.Context(), op.actor, f, func(u roster.User) error {
-				if !keep(u) {
-					return nil
+			return withOperator(cmd, df, func(op *operator) error {
+				p := newListPrinter(cmd.OutOrStdout(), format, userView)
+				n := 0
+				err = op.svc.EachUser(cmd.Context(), op.actor, f, func(u roster.User) error {
+					if !keep(u) {
+						return nil
+					}
+					if lf.limit > 0 && n == lf.limit {
+						return errEnough
+					}
+					n++
+					return p.add(u)
+				})
+				if err != nil && !errors.Is(err, errEnough) {
+					return err
 				}
-				if lf.limit > 0 && n == lf.limit {
-					return errEnough
-				}
-				n++
-				return p.add(u)
+				return p.close()
 			})
-			if err != nil && !errors.Is(err, errEnough) {
-				return err
-			}
-			return p.close()
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -241,16 +238,13 @@ func newUsersGetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			u, err := op.user(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, userDetail, u)
+			return withOperator(cmd, df, func(op *operator) error {
+				u, err := op.user(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				return printOne(cmd.OutOrStdout(), format, userDetail, u)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)

@@ -67,26 +67,23 @@ func newUsersCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			if err := op.checkRole(cmd, in.Role); err != nil {
-				return err
-			}
-			u, password, err := op.svc.CreateUserHandingOver(cmd.Context(), op.actor, in)
-			if err != nil {
-				return err
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, view[roster.User]{json: func(u roster.User) any {
-					return createdUserJSON{userJSON: userView.json(u).(userJSON), TemporaryPassword: password}
-				}}, u)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created user %d %s (%s) in partner %d. Their temporary password, valid 24 hours, is not shown again:\n%s\n",
-				u.ID, u.Email, u.Role.Name, u.PartnerID, password)
-			return nil
+			return withOperator(cmd, df, func(op *operator) error {
+				if err := op.checkRole(cmd, in.Role); err != nil {
+					return err
+				}
+				u, password, err := op.svc.CreateUserHandingOver(cmd.Context(), op.actor, in)
+				if err != nil {
+					return err
+				}
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, view[roster.User]{json: func(u roster.User) any {
+						return createdUserJSON{userJSON: userView.json(u).(userJSON), TemporaryPassword: password}
+					}}, u)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Created user %d %s (%s) in partner %d. Their temporary password, valid 24 hours, is not shown again:\n%s\n",
+					u.ID, u.Email, u.Role.Name, u.PartnerID, password)
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -149,25 +146,22 @@ func newUsersUpdateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			u, err := op.user(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			if p.Role != nil {
-				if err := op.checkRole(cmd, *p.Role); err != nil {
+			return withOperator(cmd, df, func(op *operator) error {
+				u, err := op.user(cmd, args[0])
+				if err != nil {
 					return err
 				}
-			}
-			u, err = op.svc.UpdateUser(cmd.Context(), op.actor, u.ID, p)
-			if err != nil {
-				return err
-			}
-			return printOne(cmd.OutOrStdout(), format, userDetail, u)
+				if p.Role != nil {
+					if err := op.checkRole(cmd, *p.Role); err != nil {
+						return err
+					}
+				}
+				u, err = op.svc.UpdateUser(cmd.Context(), op.actor, u.ID, p)
+				if err != nil {
+					return err
+				}
+				return printOne(cmd.OutOrStdout(), format, userDetail, u)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -247,30 +241,27 @@ func newUsersDeleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op, err := openOperator(cmd, df)
-			if err != nil {
-				return err
-			}
-			defer op.done()
-			var users []roster.User
-			ids := []int64{}
-			for _, arg := range args {
-				u, err := op.user(cmd, arg)
-				if err != nil {
+			return withOperator(cmd, df, func(op *operator) error {
+				var users []roster.User
+				ids := []int64{}
+				for _, arg := range args {
+					u, err := op.user(cmd, arg)
+					if err != nil {
+						return err
+					}
+					users, ids = append(users, u), append(ids, u.ID)
+				}
+				if err := op.svc.DeleteUsers(cmd.Context(), op.actor, ids); err != nil {
 					return err
 				}
-				users, ids = append(users, u), append(ids, u.ID)
-			}
-			if err := op.svc.DeleteUsers(cmd.Context(), op.actor, ids); err != nil {
-				return err
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, deletedView, ids)
-			}
-			for _, u := range users {
-				fmt.Fprintf(cmd.OutOrStdout(), "Deleted user %d %s.\n", u.ID, u.Email)
-			}
-			return nil
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, deletedView, ids)
+				}
+				for _, u := range users {
+					fmt.Fprintf(cmd.OutOrStdout(), "Deleted user %d %s.\n", u.ID, u.Email)
+				}
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
