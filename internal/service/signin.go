@@ -218,9 +218,13 @@ func (s *Service) recordFailure(ctx context.Context, u roster.User, now time.Tim
 // Refresh trades a refresh token for a new pair. Each refresh token works
 // once: of two requests racing with the same token, one wins.
 func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
+	if !wellFormed(refresh, refreshPrefix) {
+		return Tokens{}, errBadToken
+	}
+	sum := sha256Sum(refresh)
 	var t Tokens
 	err := s.store.Tx(ctx, func(tx roster.Store) error {
-		tok, err := s.liveToken(ctx, tx, refresh, refreshPrefix, roster.TokenRefresh)
+		tok, err := s.liveToken(ctx, tx, sum, roster.TokenRefresh)
 		if err != nil {
 			return err
 		}
@@ -240,17 +244,23 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 	return t, err
 }
 
+// wellFormed reports whether token has the prefix of its kind and a length
+// Roster's tokens can have, before anything is hashed or looked up.
+func wellFormed(token, prefix string) bool {
+	return strings.HasPrefix(token, prefix) && len(token) <= 128
+}
+
 // errBadToken answers every token that does not authenticate.
 var errBadToken = roster.Errorf(roster.EUnauthorized, "invalid or expired token")
 
 // AuthenticateToken returns the actor for a bearer access token: its user,
 // with the permissions of the user's role, or EUnauthorized.
 func (s *Service) AuthenticateToken(ctx context.Context, token string) (Actor, error) {
-	if !strings.HasPrefix(token, accessPrefix) || len(token) > 128 {
+	if !wellFormed(token, accessPrefix) {
 		return Actor{}, errBadToken
 	}
-	return s.auth.remember(sha256.Sum256([]byte(token)), s.now(), func([]byte) (Actor, time.Time, error) {
-		tok, err := s.liveToken(ctx, s.store, token, accessPrefix, roster.TokenAccess)
+	return s.auth.remember(sha256.Sum256([]byte(token)), s.now(), func(sum []byte) (Actor, time.Time, error) {
+		tok, err := s.liveToken(ctx, s.store, sum, roster.TokenAccess)
 		if err != nil {
 			return Actor{}, time.Time{}, err
 		}
@@ -266,12 +276,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Actor, e
 	})
 }
 
-// liveToken finds an unexpired token of the kind.
-func (s *Service) liveToken(ctx context.Context, st roster.Store, token, prefix string, kind roster.TokenKind) (roster.Token, error) {
-	if !strings.HasPrefix(token, prefix) || len(token) > 128 {
-		return roster.Token{}, errBadToken
-	}
-	sum := sha256Sum(token)
+// liveToken finds the unexpired token of the kind whose SHA-256 is sum.
+func (s *Service) liveToken(ctx context.Context, st roster.Store, sum []byte, kind roster.TokenKind) (roster.Token, error) {
 	tok, err := st.TokenByHash(ctx, sum)
 	if roster.ErrorCode(err) == roster.ENotFound {
 		return roster.Token{}, errBadToken
