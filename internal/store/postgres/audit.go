@@ -77,7 +77,7 @@ func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f roster.Audit
 	}
 	query += ` ORDER BY id` + limitOffset(&p, f.Limit, 0)
 
-	rows, err := s.q().Query(ctx, query, p...)
+	rows, err := s.q().Query(ctx, query, append([]any{planEach}, p...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: audit events: %w", err)
 	}

@@ -67,8 +67,9 @@ type queryer interface {
 // under a PostgreSQL advisory lock.
 //
 // The pool holds at most max(4, 2*GOMAXPROCS) connections, as many as the
-// SQLite store's read pool, unless the URL sets pool_max_conns. Every
-// connection runs with plan_cache_mode=force_custom_plan (see poolConfig).
+// SQLite store's read pool, unless the URL sets pool_max_conns. Point
+// lookups run as prepared statements; lists are planned per execution (see
+// planEach).
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := poolConfig(url)
 	if err != nil {
@@ -89,14 +90,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 }
 
 // poolConfig parses rawURL into the pool's configuration.
-//
-// plan_cache_mode=force_custom_plan: pgx prepares and caches every
-// statement, and after five executions PostgreSQL may switch a prepared
-// statement to a generic plan, planned without the parameters' values. For
-// `search LIKE '%' || $n || '%'` a generic plan cannot see that the needle
-// is selective, and may walk the users in id order instead of asking the
-// trigram index: measured at 1M users, 5.6 s instead of 0.2 ms. Planning
-// each execution costs far less than that, and every query here is short.
 func poolConfig(rawURL string) (*pgxpool.Config, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -113,7 +106,6 @@ func poolConfig(rawURL string) (*pgxpool.Config, error) {
 	if !u.Query().Has("pool_max_conns") {
 		cfg.MaxConns = int32(max(4, 2*runtime.GOMAXPROCS(0)))
 	}
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		// Hand every timestamptz back in UTC, as the SQLite store does,
 		// rather than in the process's local zone.
@@ -240,6 +232,22 @@ func toDBPtr(t *time.Time) *time.Time {
 	return &v
 }
 
+// planEach, passed as a query's first argument, runs it as an unnamed
+// statement, which PostgreSQL plans afresh with the values bound; pgx still
+// caches its description, so it takes one round trip.
+//
+// Every other statement is prepared once per connection and, after five
+// executions, PostgreSQL may switch it to a generic plan, planned without
+// the values. For a point lookup that saves planning on every call (about
+// 100 µs of the server's CPU at 1M users). For a list it is a trap: in
+// `search LIKE '%' || $n || '%'` a generic plan cannot see that the needle
+// is selective, and may walk every user in id order instead of asking the
+// trigram index (measured at 1M users: 5.6 s instead of 0.2 ms); with
+// `LIMIT $n` it cannot see how short the page is. So every query whose
+// best plan depends on its values — the lists of users and audit events —
+// passes planEach.
+const planEach = pgx.QueryExecModeCacheDescribe
+
 // params collects a query's arguments and hands out their placeholders, so
 // that a query built piece by piece numbers them right.
 type params []any
@@ -270,7 +278,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // containsPattern returns the right-hand side of a case-insensitive
 // substring test on a lower-cased column: `LIKE '%' || $n || '%' ESCAPE
 // '\'`, binding the escaped, lower-cased needle. LIKE, unlike strpos, can
-// be served by a pg_trgm index: with a custom plan (see poolConfig) the
+// be served by a pg_trgm index: planned with its value (see planEach) the
 // planner folds the pattern into a constant and extracts its trigrams.
 func containsPattern(p *params, needle string) string {
 	return `LIKE '%' || ` + p.add(likeEscaper.Replace(strings.ToLower(needle))) + ` || '%' ESCAPE '\'`

@@ -154,13 +154,6 @@ func TestOpen_SeedsDefaultPartnerWithBuiltInRoles(t *testing.T) {
 func TestOpen_ConfiguresThePool(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	s := openURL(t, dbURL)
-	var mode string
-	if err := postgres.PoolOf(s).QueryRow(t.Context(), `SHOW plan_cache_mode`).Scan(&mode); err != nil {
-		t.Fatal(err)
-	}
-	if mode != "force_custom_plan" {
-		t.Errorf("plan_cache_mode = %q, want force_custom_plan", mode)
-	}
 	if got, want := postgres.PoolOf(s).Config().MaxConns, int32(max(4, 2*runtime.GOMAXPROCS(0))); got != want {
 		t.Errorf("MaxConns = %d, want %d", got, want)
 	}

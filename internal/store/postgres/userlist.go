@@ -40,7 +40,7 @@ func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFi
 	var p params
 	where := userWhere(&p, partnerID, f)
 	var n int
-	err := s.q().QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+where, p...).Scan(&n)
+	err := s.q().QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+where, append([]any{planEach}, p...)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count users: %w", err)
 	}
@@ -57,7 +57,7 @@ func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilt
 	if err != nil {
 		return err
 	}
-	return eachUser(ctx, s.q(), "users", query, args, fn)
+	return eachUser(ctx, s.q(), "users", query, append([]any{planEach}, args...), fn)
 }
 
 // UsersByLogin returns the users, of any partner, whose username or e-mail
