@@ -51,6 +51,9 @@ type Store struct {
 	// collects the queries it ran unprepared (stmt.go).
 	tx     *sql.Tx
 	missed *missedStmts
+	// commits batches the write transactions (groupcommit.go); every
+	// Store of one Open shares it.
+	commits *groupCommit
 	// now is the clock for CreatedAt and UpdatedAt; tests may replace it.
 	now func() time.Time
 }
@@ -85,7 +88,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
-	write, err := sql.Open("sqlite", dsn(abs, "_txlock=immediate"))
+	write, err := sql.Open("sqlite", dsn(abs, "_txlock=immediate", "_pragma=temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open write pool: %w", err)
 	}
@@ -105,7 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
 	s := &Store{write: write, read: read, readQ: newStmtCache(read), writeQ: newStmtCache(write),
-		roles: &roleCache{}, now: time.Now}
+		roles: &roleCache{}, commits: &groupCommit{}, now: time.Now}
 	for name, db := range map[string]*sql.DB{"write": write, "read": read} {
 		if err := db.PingContext(ctx); err != nil {
 			return nil, errors.Join(fmt.Errorf("sqlite: connect %s pool: %w", name, err), s.Close())
@@ -156,7 +159,9 @@ func (s *Store) Close() error {
 // a transaction that read first and upgraded later could fail with
 // SQLITE_BUSY when another process wrote in between, and the busy handler
 // cannot help with that. Called on the Store inside Tx, it runs fn in the
-// same transaction.
+// same transaction. Concurrent calls may share one SQLite transaction, each
+// in a savepoint of its own (groupcommit.go): fn's writes are still all or
+// nothing, and Tx returns only once they are committed or undone.
 func (s *Store) Tx(ctx context.Context, fn func(tx roster.Store) error) error {
 	return s.transact(ctx, func(tx *Store) error { return fn(tx) })
 }
@@ -164,36 +169,11 @@ func (s *Store) Tx(ctx context.Context, fn func(tx roster.Store) error) error {
 // transact is Tx for the store's own use: a write of several statements
 // (a user and its memberships) runs in it so that it is all or nothing,
 // inside the caller's transaction if there is one.
-func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) (err error) {
+func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	missed := &missedStmts{}
-	// Deferred first, so it runs last: after Commit or Rollback has given
-	// the pool's one connection back.
-	defer s.writeQ.prepareMissed(ctx, missed)
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback() // the panic matters more than a failed rollback
-			panic(p)
-		}
-	}()
-	if err := fn(&Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, roles: s.roles,
-		tx: tx, missed: missed, now: s.now}); err != nil {
-		// ErrTxDone means database/sql already rolled back, because ctx ended.
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
+	return s.commits.run(ctx, s, fn)
 }
 
 // reader is where reads go: the transaction inside Tx, else the read pool.

@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/internal/roster"
+)
+
+// TestGroupCommit_EachWriteOfABatchIsAllOrNothing holds the write lead in
+// a first transaction until ten more are queued behind it, so that the ten
+// are committed as one batch. Of the ten, even ones create two users and
+// succeed; odd ones create a user and then fail, panic, or were given up by
+// their caller before they ran. Every success must be there, and nothing of
+// a failure.
+func TestGroupCommit_EachWriteOfABatchIsAllOrNothing(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	const pid = roster.DefaultPartnerID
+	role := builtInRole(t, s, "Analyst")
+
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Tx(ctx, func(tx roster.Store) error {
+			<-release
+			return nil
+		})
+	}()
+	waitQueued(t, s, 0) // the first leads and holds the lead until released
+
+	const n = 10
+	errFail := errors.New("refused after writing")
+	type outcome struct {
+		err    error
+		panics any
+	}
+	outcomes := make([]outcome, n)
+	cancelled, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		txCtx := ctx
+		if i == 5 {
+			txCtx = cancelled
+		}
+		go func() {
+			defer wg.Done()
+			defer func() { outcomes[i].panics = recover() }()
+			outcomes[i].err = s.Tx(txCtx, func(tx roster.Store) error {
+				for j := range 2 {
+					u := roster.User{PartnerID: pid, Username: fmt.Sprintf("u%d-%d", i, j),
+						Email: fmt.Sprintf("u%d-%d@example.com", i, j), Role: roster.Role{ID: role.ID},
+						State: roster.StateActive, SignIn: roster.SignInConfirmed}
+					if err := tx.CreateUser(ctx, &u); err != nil {
+						return err
+					}
+					switch {
+					case i%4 == 1:
+						return errFail
+					case i%4 == 3:
+						panic("fn panicked")
+					}
+				}
+				return nil
+			})
+		}()
+		waitQueued(t, s, i+1) // in this order, so that the outcomes are known
+	}
+	cancel()
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatalf("the first transaction: %v", err)
+	}
+
+	for i, o := range outcomes {
+		wantUsers := 2
+		switch {
+		case i == 5:
+			wantUsers = 0
+			if !errors.Is(o.err, context.Canceled) {
+				t.Errorf("write %d, whose caller gave up: err %v, want context.Canceled", i, o.err)
+			}
+		case i%4 == 1:
+			wantUsers = 0
+			if !errors.Is(o.err, errFail) || o.panics != nil {
+				t.Errorf("write %d: err %v, panic %v; want its own error", i, o.err, o.panics)
+			}
+		case i%4 == 3:
+			wantUsers = 0
+			if o.panics != "fn panicked" {
+				t.Errorf("write %d: panic %v (err %v), want its own panic on its own goroutine", i, o.panics, o.err)
+			}
+		default:
+			if o.err != nil || o.panics != nil {
+				t.Errorf("write %d: err %v, panic %v; want success", i, o.err, o.panics)
+			}
+		}
+		got := 0
+		for j := range 2 {
+			if _, err := s.UserByEmail(ctx, pid, fmt.Sprintf("u%d-%d@example.com", i, j)); err == nil {
+				got++
+			}
+		}
+		if got != wantUsers {
+			t.Errorf("write %d left %d users, want %d", i, got, wantUsers)
+		}
+	}
+}
+
+// waitQueued waits until n writes wait behind the one leading.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.commits.mu.Lock()
+		queued, leading := len(s.commits.queue), s.commits.leading
+		s.commits.mu.Unlock()
+		if leading && queued == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued (leading %v), want %d", queued, leading, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// builtInRole returns the default partner's built-in role of that name.
+func builtInRole(t *testing.T, s *Store, name string) roster.Role {
+	t.Helper()
+	rs, err := s.Roles(t.Context(), roster.DefaultPartnerID, roster.RoleFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no built-in role %q in %v", name, rs)
+	return roster.Role{}
+}
