@@ -133,7 +133,7 @@ func TestUsers_SubstringSearchesUseTheTrigramIndexes(t *testing.T) {
 	// execution, which cannot see that the needle is selective. Run the
 	// store's own query ten times on a one-connection pool, then check that
 	// it was never prepared, so that PostgreSQL planned each run with its
-	// values, and that a point lookup, which should be, was.
+	// values, and that the point lookups, by id and by e-mail, were.
 	t.Run("AfterTenExecutions", func(t *testing.T) {
 		one := openURL(t, withQuery(t, dbURL, "pool_max_conns", "1"))
 		f := roster.UserFilter{Contains: needle, Limit: 50}
@@ -147,6 +147,9 @@ func TestUsers_SubstringSearchesUseTheTrigramIndexes(t *testing.T) {
 			if _, err := one.User(ctx, roster.DefaultPartnerID, id); err != nil {
 				t.Fatal(err)
 			}
+			if us, err := one.Users(ctx, roster.DefaultPartnerID, roster.UserFilter{Email: us[0].Email}); err != nil || len(us) != 1 {
+				t.Fatalf("Users by e-mail = %d users, %v; want 1", len(us), err)
+			}
 		}
 		query, _, err := postgres.UsersQuery(roster.DefaultPartnerID, f)
 		if err != nil {
@@ -155,7 +158,8 @@ func TestUsers_SubstringSearchesUseTheTrigramIndexes(t *testing.T) {
 		var lists, lookups int
 		err = postgres.PoolOf(one).QueryRow(ctx, `
 			SELECT count(*) FILTER (WHERE statement = $1),
-				count(*) FILTER (WHERE statement LIKE '%u.id = $2%' AND generic_plans + custom_plans >= 10)
+				count(*) FILTER (WHERE (statement LIKE '%u.id = $2%' OR statement LIKE '%u.email_norm = $2%')
+					AND generic_plans + custom_plans >= 10)
 			FROM pg_prepared_statements`, query).Scan(&lists, &lookups)
 		if err != nil {
 			t.Fatal(err)
@@ -163,8 +167,8 @@ func TestUsers_SubstringSearchesUseTheTrigramIndexes(t *testing.T) {
 		if lists != 0 {
 			t.Errorf("the contains query is a prepared statement %d times, want 0: it could fall to a generic plan", lists)
 		}
-		if lookups != 1 {
-			t.Errorf("%d prepared point lookups run 10 times, want 1: the lookup should not be planned every time", lookups)
+		if lookups != 2 {
+			t.Errorf("%d prepared point lookups run 10 times, want 2 (by id, by e-mail): a lookup should not be planned every time", lookups)
 		}
 	})
 }

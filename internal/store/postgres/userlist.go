@@ -57,7 +57,12 @@ func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilt
 	if err != nil {
 		return err
 	}
-	return eachUser(ctx, s.q(), "users", query, append([]any{planEach}, args...), fn)
+	if f.Email == "" {
+		// An e-mail filter is a lookup in a unique index whatever its
+		// value, so that query alone may keep a prepared plan.
+		args = append([]any{planEach}, args...)
+	}
+	return eachUser(ctx, s.q(), "users", query, args, fn)
 }
 
 // UsersByLogin returns the users, of any partner, whose username or e-mail
