@@ -71,16 +71,35 @@ func (g *groupCommit) run(ctx context.Context, s *Store, fn func(tx *Store) erro
 	return req.err
 }
 
-// lead runs batches until the leader's own write is done, then passes the
-// lead on to the next waiting writer or, with nobody waiting, gives it up.
+// lead runs the next batch, which holds the leader's own write, then hands
+// off.
 func (g *groupCommit) lead(s *Store) {
 	g.mu.Lock()
 	batch := g.queue[:min(len(g.queue), maxBatch)]
 	g.queue = g.queue[len(batch):]
 	g.mu.Unlock()
 
+	defer func() {
+		// Only a bug gets here (fn's own panics are caught in
+		// runSavepoint), but the writers waiting must still hear of it, and
+		// the lead must pass on, or every later write would hang.
+		if p := recover(); p != nil {
+			for _, r := range batch {
+				if r.err == nil && r.pnc == nil {
+					r.err = fmt.Errorf("sqlite: committing a batch panicked: %v", p)
+				}
+			}
+			g.handOff(batch)
+			panic(p)
+		}
+	}()
 	s.commitBatch(batch)
+	g.handOff(batch)
+}
 
+// handOff tells batch's writers that they are done, and passes the lead to
+// the next waiting writer or, with nobody waiting, gives it up.
+func (g *groupCommit) handOff(batch []*txRequest) {
 	g.mu.Lock()
 	var next *txRequest
 	if len(g.queue) > 0 {
@@ -118,6 +137,9 @@ func (s *Store) commitBatch(batch []*txRequest) {
 	missed := &missedStmts{}
 	// After Commit or Rollback has given the pool's one connection back.
 	defer s.writeQ.prepareMissed(ctx, missed)
+	// Whatever happens below, the pool's one connection comes back; after
+	// Commit this does nothing.
+	defer func() { _ = tx.Rollback() }()
 	txStore := &Store{write: s.write, read: s.read, readQ: s.readQ, writeQ: s.writeQ, roles: s.roles,
 		tx: tx, missed: missed, now: s.now}
 
