@@ -19,7 +19,8 @@ const maxCachedCredentials = 4096
 // longer than the TTL, and in this process not at all: every write that
 // can revoke or weaken a credential (a state change, a deletion, a
 // password change or reset, a role change, a lockout) goes through
-// partnerTx, which drops the whole cache once it has committed. A lookup
+// partnerTx, which drops the whole cache once it has committed (the writes
+// that only add, through grantTx, keep it). A lookup
 // that raced with such a write is not stored: the generation counter tells
 // it a drop happened while it read. Another process on the same database
 // (a second node, the CLI) cannot reach this cache; there a revocation

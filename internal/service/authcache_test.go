@@ -83,6 +83,40 @@ func TestAuthCache_OwnWritesRevokeAtOnce(t *testing.T) {
 	}
 }
 
+// TestAuthCache_WritesThatOnlyAddKeepIt: creating a user and signing in
+// take no right away, so a cached credential stays cached through them;
+// a change of a user's state, which may, empties the cache.
+func TestAuthCache_WritesThatOnlyAddKeepIt(t *testing.T) {
+	ctx := context.Background()
+	s, _ := cachedService(t, time.Hour)
+	key, _, err := s.CreateAPIKey(ctx, roster.DefaultPartnerID, "k", roster.NewPermissions(roster.PermUserRead))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AuthenticateAPIKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() int {
+		s.auth.mu.RLock()
+		defer s.auth.mu.RUnlock()
+		return len(s.auth.entries)
+	}
+	u := userWithPassword(t, s, "keep@example.com")
+	if _, err := s.SignIn(ctx, u.Email, goodPw, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := cached(); n != 1 {
+		t.Fatalf("%d cached credentials after a create and a sign-in, want the key's 1", n)
+	}
+	inactive := roster.StateInactive
+	if _, err := s.UpdateUser(ctx, admin, u.ID, UserPatch{State: &inactive}); err != nil {
+		t.Fatal(err)
+	}
+	if n := cached(); n != 0 {
+		t.Fatalf("%d cached credentials after a state change, want 0", n)
+	}
+}
+
 // TestAuthCache_NeverOutlivesTheToken: an entry expires with its token
 // even when the TTL is longer.
 func TestAuthCache_NeverOutlivesTheToken(t *testing.T) {

@@ -243,7 +243,7 @@ type ImportResult struct {
 // users and the batch's earlier rows, as if written one by one.
 func (im *Importer) Write(ctx context.Context, batch []ImportUser) ([]ImportResult, error) {
 	results := make([]ImportResult, len(batch))
-	err := im.s.partnerTx(ctx, im.a.PartnerID, func(tx roster.Store) error {
+	err := im.s.grantTx(ctx, im.a.PartnerID, func(tx roster.Store) error {
 		users := make([]roster.User, len(batch))
 		for i := range batch {
 			var err error

@@ -97,6 +97,16 @@ func New(cfg Config) *Service {
 // such a write may have revoked or weakened a credential.
 func (s *Service) partnerTx(ctx context.Context, partnerID int64, fn func(tx roster.Store) error) error {
 	defer s.auth.drop()
+	return s.grantTx(ctx, partnerID, fn)
+}
+
+// grantTx is partnerTx for the writes that only add — a new user, a
+// successful sign-in's tokens and bookkeeping, an audit line — and so can
+// revoke or weaken no credential: it keeps the credential cache. Without
+// it, every create and every sign-in emptied the cache, and under a flood
+// of either each request paid its credential queries again. Anything that
+// may take a right away must use partnerTx.
+func (s *Service) grantTx(ctx context.Context, partnerID int64, fn func(tx roster.Store) error) error {
 	return s.store.Tx(ctx, func(tx roster.Store) error {
 		if err := tx.LockPartner(ctx, partnerID); err != nil {
 			return err

@@ -98,7 +98,7 @@ func (s *Service) signIn(ctx context.Context, login, password string, partnerID 
 		s.log.DebugContext(ctx, "sign-in refused: account not usable", "user_id", u.ID, "partner_id", u.PartnerID, "state", u.State)
 		// The right password for an account that may not sign in: not a
 		// guess to count towards a lock, but still a failure to record.
-		err := s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+		err := s.grantTx(ctx, u.PartnerID, func(tx roster.Store) error {
 			return s.appendAudit(ctx, tx, signInFailure(u, Actor{}))
 		})
 		return Tokens{}, cmp.Or(err, error(errBadCredentials))
@@ -112,7 +112,7 @@ func (s *Service) signIn(ctx context.Context, login, password string, partnerID 
 		upgraded = hashPassword(password)
 	}
 	var t Tokens
-	err = s.partnerTx(ctx, u.PartnerID, func(tx roster.Store) error {
+	err = s.grantTx(ctx, u.PartnerID, func(tx roster.Store) error {
 		cur, err := tx.User(ctx, u.PartnerID, u.ID)
 		if err != nil {
 			return err

@@ -124,7 +124,7 @@ func (s *Service) createUser(ctx context.Context, a Actor, in NewUser) (roster.U
 		u.SignIn, u.PasswordHash = roster.SignInConfirmed, hashPassword(in.Password)
 	}
 
-	err := s.partnerTx(ctx, a.PartnerID, func(tx roster.Store) error {
+	err := s.grantTx(ctx, a.PartnerID, func(tx roster.Store) error {
 		role, err := resolveRole(ctx, tx, a.PartnerID, in.Role)
 		if err != nil {
 			return err
