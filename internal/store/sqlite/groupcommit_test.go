@@ -113,6 +113,73 @@ func TestGroupCommit_EachWriteOfABatchIsAllOrNothing(t *testing.T) {
 	}
 }
 
+// TestGroupCommit_AWriterGivingUpMidWriteHarmsNoOther: of two writes
+// batched together, the first's caller gives up while one of its write
+// statements runs. Had that interrupted the statement, SQLite would have
+// rolled the whole transaction back, the second write with it. The second
+// write must commit all the same, and the first be wholly there or wholly
+// absent.
+func TestGroupCommit_AWriterGivingUpMidWriteHarmsNoOther(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	const pid = roster.DefaultPartnerID
+	role := builtInRole(t, s, "Analyst")
+	newUser := func(name string) roster.User {
+		return roster.User{PartnerID: pid, Username: name, Email: name + "@example.com", Role: roster.Role{ID: role.ID},
+			State: roster.StateActive, SignIn: roster.SignInConfirmed}
+	}
+
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() { first <- s.Tx(ctx, func(roster.Store) error { <-release; return nil }) }()
+	waitQueued(t, s, 0)
+
+	quitter, quit := context.WithCancel(ctx)
+	errs := make(chan error, 2)
+	go func() {
+		errs <- s.Tx(quitter, func(tx roster.Store) error {
+			u := newUser("quitter")
+			if err := tx.CreateUser(quitter, &u); err != nil {
+				return err
+			}
+			// The client hangs up while a write statement runs: one slow
+			// enough that the cancellation lands inside it.
+			time.AfterFunc(time.Millisecond, quit)
+			_, err := tx.(*Store).writer().ExecContext(quitter, `UPDATE users SET failed_sign_ins = failed_sign_ins
+				WHERE id IN (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000)
+					SELECT max(x) FROM n)`)
+			if err != nil {
+				return err
+			}
+			u2 := newUser("quitter2")
+			return tx.CreateUser(quitter, &u2)
+		})
+	}()
+	waitQueued(t, s, 1)
+	go func() {
+		errs <- s.Tx(ctx, func(tx roster.Store) error {
+			u := newUser("stayer")
+			return tx.CreateUser(ctx, &u)
+		})
+	}()
+	waitQueued(t, s, 2)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	<-errs
+	<-errs
+
+	if _, err := s.UserByEmail(ctx, pid, "stayer@example.com"); err != nil {
+		t.Errorf("the write batched with a quitter: %v, want it committed", err)
+	}
+	_, err1 := s.UserByEmail(ctx, pid, "quitter@example.com")
+	_, err2 := s.UserByEmail(ctx, pid, "quitter2@example.com")
+	if (err1 == nil) != (err2 == nil) {
+		t.Errorf("the quitter's write is half there: first user %v, second %v", err1, err2)
+	}
+}
+
 // waitQueued waits until n writes wait behind the one leading.
 func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
