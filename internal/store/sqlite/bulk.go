@@ -136,26 +136,14 @@ func insertMemberships(ctx context.Context, q queryer, partnerID int64, ids []in
 }
 
 // checkBulkRefs returns the roles us name, by id, after checking that every
-// user is of partnerID and that the roles and groups are the partner's.
+// user is of partnerID (roster.BulkRefs) and that the groups are the
+// partner's.
 func checkBulkRefs(ctx context.Context, q queryer, partnerID int64, us []*roster.User, groups [][]int64) (map[int64]roster.Role, error) {
-	roles := map[int64]roster.Role{}
-	var allGroups []int64
-	for i, u := range us {
-		if u.PartnerID != partnerID {
-			return nil, roster.Errorf(roster.EInvalid, "users of one bulk insert must share a partner")
-		}
-		allGroups = append(allGroups, groups[i]...)
-		if _, ok := roles[u.Role.ID]; ok {
-			continue
-		}
-		r, err := role(ctx, q, partnerID, u.Role.ID)
-		if roster.ErrorCode(err) == roster.ENotFound {
-			return nil, roster.Errorf(roster.EInvalid, "unknown role")
-		}
-		if err != nil {
-			return nil, err
-		}
-		roles[u.Role.ID] = r
+	roles, allGroups, err := roster.BulkRefs(partnerID, us, groups, func(id int64) (roster.Role, error) {
+		return role(ctx, q, partnerID, id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return roles, checkPartnerIDs(ctx, q, "groups", partnerID, idSet(allGroups))
 }
@@ -164,7 +152,7 @@ func checkBulkRefs(ctx context.Context, q queryer, partnerID int64, us []*roster
 // repeated in us or already taken in the partner, as the unique indexes
 // would find, but before anything is written.
 func checkBulkLogins(ctx context.Context, q queryer, partnerID int64, us []*roster.User) error {
-	emails, names, err := bulkLogins(us)
+	emails, names, err := roster.BulkLogins(us)
 	if err != nil {
 		return err
 	}
@@ -178,21 +166,6 @@ func checkBulkLogins(ctx context.Context, q queryer, partnerID int64, us []*rost
 		return roster.Errorf(roster.EConflict, "user already exists")
 	}
 	return nil
-}
-
-// bulkLogins returns the lower-cased e-mails and usernames of us, or
-// EConflict if either repeats: one index each, as the schema has.
-func bulkLogins(us []*roster.User) (emails, names []string, err error) {
-	seenEmail, seenName := make(map[string]bool, len(us)), make(map[string]bool, len(us))
-	for _, u := range us {
-		e, n := strings.ToLower(u.Email), strings.ToLower(u.Username)
-		if seenEmail[e] || seenName[n] {
-			return nil, nil, roster.Errorf(roster.EConflict, "user already exists")
-		}
-		seenEmail[e], seenName[n] = true, true
-		emails, names = append(emails, e), append(names, n)
-	}
-	return emails, names, nil
 }
 
 // jsonStrings is ss as a JSON array, for json_each.
