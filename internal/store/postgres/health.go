@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/store/schema"
 )
 
 var _ roster.Monitored = (*Store)(nil)
@@ -24,9 +22,9 @@ func (s *Store) Ready(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: schema version: %w", err)
 	}
-	want, err := latestMigration()
+	want, err := schema.Latest(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: %w", err)
 	}
 	if v == nil || *v != want {
 		var got int64
@@ -44,22 +42,4 @@ func (s *Store) PoolStats() []roster.PoolStats {
 	st := s.pool.Stat()
 	return []roster.PoolStats{{Pool: "pool", MaxOpen: int(st.MaxConns()), InUse: int(st.AcquiredConns()),
 		Idle: int(st.IdleConns()), WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime()}}
-}
-
-// latestMigration is the version of the newest embedded migration, the
-// number its file name starts with.
-func latestMigration() (int64, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return 0, fmt.Errorf("postgres: migrations: %w", err)
-	}
-	var latest int64
-	for _, n := range names {
-		v, err := goose.NumericComponent(n)
-		if err != nil {
-			return 0, fmt.Errorf("postgres: migration %s: %w", n, err)
-		}
-		latest = max(latest, v)
-	}
-	return latest, nil
 }

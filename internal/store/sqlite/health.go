@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/store/schema"
 )
 
 var _ roster.Monitored = (*Store)(nil)
@@ -27,9 +25,9 @@ func (s *Store) Ready(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: schema version: %w", err)
 	}
-	want, err := latestMigration()
+	want, err := schema.Latest(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	if v.Int64 != want {
 		return fmt.Errorf("sqlite: schema at migration %d, want %d", v.Int64, want)
@@ -46,22 +44,4 @@ func poolStats(name string, db *sql.DB) roster.PoolStats {
 	st := db.Stats()
 	return roster.PoolStats{Pool: name, MaxOpen: st.MaxOpenConnections, InUse: st.InUse, Idle: st.Idle,
 		WaitCount: st.WaitCount, WaitDuration: st.WaitDuration}
-}
-
-// latestMigration is the version of the newest embedded migration, the
-// number its file name starts with.
-func latestMigration() (int64, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	var latest int64
-	for _, n := range names {
-		v, err := goose.NumericComponent(n)
-		if err != nil {
-			return 0, fmt.Errorf("sqlite: migration %s: %w", n, err)
-		}
-		latest = max(latest, v)
-	}
-	return latest, nil
 }
