@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/roster-dev/roster/internal/httpapi/aam"
 	"github.com/roster-dev/roster/internal/roster"
 )
 
@@ -123,31 +124,10 @@ func kindID(flag, v string) (string, int64, error) {
 	return kind, id, nil
 }
 
-// auditLine is one event as --json prints it: the API's field names.
-type auditLine struct {
-	EventID    int64    `json:"eventId"`
-	PID        int64    `json:"pid"`
-	Time       string   `json:"time"`
-	ActorType  string   `json:"actorType"`
-	ActorID    *int64   `json:"actorId"`
-	Action     string   `json:"action"`
-	TargetType string   `json:"targetType"`
-	TargetID   int64    `json:"targetId"`
-	Changes    []string `json:"changes"`
-}
-
 func writeAuditJSON(w io.Writer, events []roster.AuditEvent) error {
 	enc := json.NewEncoder(w)
 	for _, e := range events {
-		l := auditLine{EventID: e.ID, PID: e.PartnerID, Time: e.At.UTC().Format(time.RFC3339Nano),
-			ActorType: string(e.ActorKind), Action: string(e.Action), TargetType: string(e.TargetKind),
-			TargetID: e.TargetID, Changes: e.Changes}
-		if e.ActorID != 0 {
-			l.ActorID = &e.ActorID
-		}
-		if l.Changes == nil {
-			l.Changes = []string{}
-		}
+		l := aam.ToAuditEventJSON(e) // the API's shape
 		if err := enc.Encode(l); err != nil {
 			return err
 		}

@@ -72,9 +72,9 @@ func TestCLI_AuditJSONLinesAndLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []auditLine
+	var events []auditEvent
 	for line := range strings.Lines(out) {
-		var e auditLine
+		var e auditEvent
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("line %q is not JSON: %v", line, err)
 		}

@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// auditEvent is an audit log entry as a client reads it.
+// auditEvent is an audit log entry as a client reads it, from the API or
+// from roster audit --json.
 type auditEvent struct {
 	EventID    int64    `json:"eventId"`
 	PID        int64    `json:"pid"`

@@ -9,10 +9,11 @@ import (
 	"github.com/roster-dev/roster/internal/service"
 )
 
-// auditEventJSON is one entry of the audit log. Audience Manager has no
+// AuditEventJSON is one entry of the audit log, as GET /api/v1/audit and
+// `roster audit --json` print it. Audience Manager has no
 // audit API, so the shape is Roster's own, in the dialect's style: camelCase
 // names, integer ids, pid for the partner.
-type auditEventJSON struct {
+type AuditEventJSON struct {
 	EventID    int64    `json:"eventId"`
 	PID        int64    `json:"pid"`
 	Time       string   `json:"time"`
@@ -27,12 +28,13 @@ type auditEventJSON struct {
 // auditPageJSON is one page of the log; next is the cursor of the
 // following page, null on the last one.
 type auditPageJSON struct {
-	Events []auditEventJSON `json:"events"`
+	Events []AuditEventJSON `json:"events"`
 	Next   *string          `json:"next"`
 }
 
-func toAuditEventJSON(e roster.AuditEvent) auditEventJSON {
-	out := auditEventJSON{EventID: e.ID, PID: e.PartnerID, Time: e.At.UTC().Format(time.RFC3339Nano),
+// ToAuditEventJSON is e in the audit API's shape.
+func ToAuditEventJSON(e roster.AuditEvent) AuditEventJSON {
+	out := AuditEventJSON{EventID: e.ID, PID: e.PartnerID, Time: e.At.UTC().Format(time.RFC3339Nano),
 		ActorType: string(e.ActorKind), Action: string(e.Action), TargetType: string(e.TargetKind),
 		TargetID: e.TargetID, Changes: e.Changes}
 	if e.ActorID != 0 {
@@ -57,9 +59,9 @@ func (a *api) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := auditPageJSON{Events: make([]auditEventJSON, len(page.Events))}
+	out := auditPageJSON{Events: make([]AuditEventJSON, len(page.Events))}
 	for i, e := range page.Events {
-		out.Events[i] = toAuditEventJSON(e)
+		out.Events[i] = ToAuditEventJSON(e)
 	}
 	if page.Next != "" {
 		out.Next = &page.Next
