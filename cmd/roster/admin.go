@@ -21,3 +21,16 @@ func adminService(cmd *cobra.Command, dsn string) (*service.Service, func(), err
 	svc := service.New(service.Config{Store: st, Mail: mail.LogSender{Log: log}, Log: log})
 	return svc, func() { _ = st.Close() }, nil
 }
+
+// withService opens the database at dsn, runs fn with a service on it and
+// closes the database, whatever fn returns: the shape of every command that
+// works as the administrator of the whole database rather than as a
+// partner's operator (withOperator).
+func withService(cmd *cobra.Command, dsn string, fn func(svc *service.Service) error) error {
+	svc, done, err := adminService(cmd, dsn)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(svc)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/httpapi/aam"
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/service"
 )
 
 // auditFlags are roster audit's options.
@@ -43,31 +44,28 @@ func newAuditCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := adminService(cmd, fl.dsn)
-			if err != nil {
+			return withService(cmd, fl.dsn, func(svc *service.Service) error {
+				if fl.limit > 0 {
+					f.Limit = fl.limit + 1 // one more tells whether there are more
+				}
+				events, err := svc.AuditLog(cmd.Context(), fl.partner, f)
+				if err != nil {
+					return err
+				}
+				more := fl.limit > 0 && len(events) > fl.limit
+				if more {
+					events = events[:fl.limit]
+				}
+				if fl.jsonLines {
+					err = writeAuditJSON(stdout, events)
+				} else {
+					err = writeAuditTable(stdout, events)
+				}
+				if err == nil && more {
+					fmt.Fprintf(stderr, "roster: more events follow the first %d: narrow with --since, or pass --limit 0 for all\n", fl.limit)
+				}
 				return err
-			}
-			defer done()
-			if fl.limit > 0 {
-				f.Limit = fl.limit + 1 // one more tells whether there are more
-			}
-			events, err := svc.AuditLog(cmd.Context(), fl.partner, f)
-			if err != nil {
-				return err
-			}
-			more := fl.limit > 0 && len(events) > fl.limit
-			if more {
-				events = events[:fl.limit]
-			}
-			if fl.jsonLines {
-				err = writeAuditJSON(stdout, events)
-			} else {
-				err = writeAuditTable(stdout, events)
-			}
-			if err == nil && more {
-				fmt.Fprintf(stderr, "roster: more events follow the first %d: narrow with --since, or pass --limit 0 for all\n", fl.limit)
-			}
-			return err
+			})
 		},
 	}
 	addDBFlag(cmd, &fl.dsn)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/service"
 )
 
 func newKeysCmd() *cobra.Command {
@@ -56,16 +57,13 @@ func newKeysListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := adminService(cmd, df.dsn)
-			if err != nil {
-				return err
-			}
-			defer done()
-			keys, err := svc.APIKeys(cmd.Context(), df.partner)
-			if err != nil {
-				return partnerHint(err, df.partner)
-			}
-			return printList(cmd.OutOrStdout(), format, keyView, keys)
+			return withService(cmd, df.dsn, func(svc *service.Service) error {
+				keys, err := svc.APIKeys(cmd.Context(), df.partner)
+				if err != nil {
+					return partnerHint(err, df.partner)
+				}
+				return printList(cmd.OutOrStdout(), format, keyView, keys)
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -95,25 +93,22 @@ func newKeysCreateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--permissions: %w", err)
 			}
-			svc, done, err := adminService(cmd, df.dsn)
-			if err != nil {
-				return err
-			}
-			defer done()
-			key, k, err := svc.CreateAPIKey(cmd.Context(), df.partner, name, ps)
-			if err != nil {
-				return partnerHint(err, df.partner)
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, view[roster.APIKey]{json: func(k roster.APIKey) any {
-					j := keyView.json(k).(keyJSON)
-					j.Key = key
-					return j
-				}}, k)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created API key %d %q for partner %d with %s. It is not shown again:\n", k.ID, k.Name, k.PartnerID, k.Permissions)
-			fmt.Fprintln(cmd.OutOrStdout(), key)
-			return nil
+			return withService(cmd, df.dsn, func(svc *service.Service) error {
+				key, k, err := svc.CreateAPIKey(cmd.Context(), df.partner, name, ps)
+				if err != nil {
+					return partnerHint(err, df.partner)
+				}
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, view[roster.APIKey]{json: func(k roster.APIKey) any {
+						j := keyView.json(k).(keyJSON)
+						j.Key = key
+						return j
+					}}, k)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Created API key %d %q for partner %d with %s. It is not shown again:\n", k.ID, k.Name, k.PartnerID, k.Permissions)
+				fmt.Fprintln(cmd.OutOrStdout(), key)
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)
@@ -145,23 +140,20 @@ func newKeysRevokeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := adminService(cmd, df.dsn)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := svc.RevokeAPIKey(cmd.Context(), df.partner, id); err != nil {
-				return withHint(err, roster.ENotFound, fmt.Sprintf("list keys with: roster keys list --partner %d", df.partner))
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, view[int64]{json: func(id int64) any {
-					return struct {
-						Revoked int64 `json:"revoked"`
-					}{id}
-				}}, id)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Revoked API key %d of partner %d.\n", id, df.partner)
-			return nil
+			return withService(cmd, df.dsn, func(svc *service.Service) error {
+				if err := svc.RevokeAPIKey(cmd.Context(), df.partner, id); err != nil {
+					return withHint(err, roster.ENotFound, fmt.Sprintf("list keys with: roster keys list --partner %d", df.partner))
+				}
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, view[int64]{json: func(id int64) any {
+						return struct {
+							Revoked int64 `json:"revoked"`
+						}{id}
+					}}, id)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Revoked API key %d of partner %d.\n", id, df.partner)
+				return nil
+			})
 		},
 	}
 	addDataFlags(cmd, &df)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster/internal/roster"
+	"github.com/roster-dev/roster/internal/service"
 )
 
 func newPartnersCmd() *cobra.Command {
@@ -48,16 +49,13 @@ func newPartnersListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := adminService(cmd, dsn)
-			if err != nil {
-				return err
-			}
-			defer done()
-			ps, err := svc.Partners(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printList(cmd.OutOrStdout(), format, partnerView, ps)
+			return withService(cmd, dsn, func(svc *service.Service) error {
+				ps, err := svc.Partners(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return printList(cmd.OutOrStdout(), format, partnerView, ps)
+			})
 		},
 	}
 	addDBFlag(cmd, &dsn)
@@ -81,21 +79,18 @@ func newPartnersCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := adminService(cmd, dsn)
-			if err != nil {
-				return err
-			}
-			defer done()
-			p, err := svc.CreatePartner(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			if format != formatTable {
-				return printOne(cmd.OutOrStdout(), format, partnerView, p)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created partner %q with roles Admin, Analyst, AnalystReadOnly. Its pid:\n", p.Name)
-			fmt.Fprintln(cmd.OutOrStdout(), p.ID)
-			return nil
+			return withService(cmd, dsn, func(svc *service.Service) error {
+				p, err := svc.CreatePartner(cmd.Context(), name)
+				if err != nil {
+					return err
+				}
+				if format != formatTable {
+					return printOne(cmd.OutOrStdout(), format, partnerView, p)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Created partner %q with roles Admin, Analyst, AnalystReadOnly. Its pid:\n", p.Name)
+				fmt.Fprintln(cmd.OutOrStdout(), p.ID)
+				return nil
+			})
 		},
 	}
 	addDBFlag(cmd, &dsn)
