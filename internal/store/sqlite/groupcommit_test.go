@@ -21,7 +21,10 @@ func TestGroupCommit_EachWriteOfABatchIsAllOrNothing(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
 	const pid = roster.DefaultPartnerID
-	role := builtInRole(t, s, "Analyst")
+	role, err := s.RoleByName(ctx, pid, "Analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	release := make(chan struct{})
 	first := make(chan error, 1)
@@ -123,7 +126,10 @@ func TestGroupCommit_AWriterGivingUpMidWriteHarmsNoOther(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
 	const pid = roster.DefaultPartnerID
-	role := builtInRole(t, s, "Analyst")
+	role, err := s.RoleByName(ctx, pid, "Analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
 	newUser := func(name string) roster.User {
 		return roster.User{PartnerID: pid, Username: name, Email: name + "@example.com", Role: roster.Role{ID: role.ID},
 			State: roster.StateActive, SignIn: roster.SignInConfirmed}
@@ -196,20 +202,4 @@ func waitQueued(t *testing.T, s *Store, n int) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// builtInRole returns the default partner's built-in role of that name.
-func builtInRole(t *testing.T, s *Store, name string) roster.Role {
-	t.Helper()
-	rs, err := s.Roles(t.Context(), roster.DefaultPartnerID, roster.RoleFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rs {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no built-in role %q in %v", name, rs)
-	return roster.Role{}
 }
