@@ -160,11 +160,37 @@ func (s *Store) commitBatch(batch []*txRequest) {
 			ok = append(ok, r)
 		}
 	}
+	if len(ok) == 0 {
+		return // nothing to keep; the deferred Rollback ends the transaction
+	}
+	if err := flushSearchIndex(ctx, txStore.writer()); err != nil {
+		for _, r := range ok {
+			r.err = err
+		}
+		return
+	}
 	if err := tx.Commit(); err != nil {
 		for _, r := range ok {
 			r.err = fmt.Errorf("sqlite: commit: %w", err)
 		}
 	}
+}
+
+// flushSearchIndex indexes the users whose text the batch wrote, which the
+// triggers noted in users_fts_pending (migration 00007 says why), and
+// empties that table. It runs after the last savepoint, so that FTS5 writes
+// one index segment for the whole batch rather than one per write.
+func flushSearchIndex(ctx context.Context, q queryer) error {
+	if _, err := q.ExecContext(ctx, `
+		INSERT INTO users_fts (rowid, partner, search, username_norm)
+		SELECT u.id, '#' || u.partner_id || '#', u.search, u.username_norm
+		FROM users_fts_pending p JOIN users u ON u.id = p.id`); err != nil {
+		return fmt.Errorf("sqlite: index the batch's users for search: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM users_fts_pending`); err != nil {
+		return fmt.Errorf("sqlite: index the batch's users for search: %w", err)
+	}
+	return nil
 }
 
 // runSavepoint runs r's fn inside a savepoint of tx, releasing it if fn

@@ -113,7 +113,15 @@ func TestGroupCommit_EachWriteOfABatchIsAllOrNothing(t *testing.T) {
 		if got != wantUsers {
 			t.Errorf("write %d left %d users, want %d", i, got, wantUsers)
 		}
+		// The batch indexed its users for search once, before COMMIT.
+		found := 0
+		err := s.EachUser(ctx, pid, roster.UserFilter{Contains: fmt.Sprintf("u%d-", i)},
+			func(roster.User) error { found++; return nil })
+		if err != nil || found != wantUsers {
+			t.Errorf("a search for write %d's users found %d (err %v), want %d", i, found, err, wantUsers)
+		}
 	}
+	assertSearchIndexFlushed(t, s)
 }
 
 // TestGroupCommit_AWriterGivingUpMidWriteHarmsNoOther: of two writes

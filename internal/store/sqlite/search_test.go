@@ -567,3 +567,82 @@ func TestMigrate_00004CopiesTheMembershipsOfVersion3(t *testing.T) {
 		t.Fatalf("after deleting one group: %v, %v; want only group %d", u.Groups, err, us[0].Groups[1])
 	}
 }
+
+// TestMigrate_00007KeepsTheIndexOfVersion6: a user indexed by the triggers
+// of version 6 stays findable when the index is written per commit, an
+// update through the store replaces its text, and going down again indexes
+// whatever a transaction had left pending.
+func TestMigrate_00007KeepsTheIndexOfVersion6(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "roster.db")
+	ctx := t.Context()
+	db := migrateTo(t, p, 6)
+	if _, err := db.ExecContext(ctx, insertOldUser); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openPath(t, p)
+	checkSearchIndex(t, s)
+	us, err := s.Users(ctx, roster.DefaultPartnerID, roster.UserFilter{Contains: "oldtimer"})
+	if err != nil || len(us) != 1 {
+		t.Fatalf("a user of version 6 = %v, %v; want Zoe", us, err)
+	}
+	zoe := us[0]
+	zoe.FamilyName = "Newcomer"
+	if err := s.UpdateUser(ctx, &zoe); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexed(t, s, "users_fts", "search", "oldtimer"); len(got) != 0 {
+		t.Errorf("the old text is still indexed for %v", got)
+	}
+	if got := indexed(t, s, "users_fts", "search", "newcomer"); !slices.Equal(got, []int64{zoe.ID}) {
+		t.Errorf("the new text is indexed for %v, want [%d]", got, zoe.ID)
+	}
+	assertSearchIndexFlushed(t, s)
+	if am := ftsConfig(t, s, "automerge"); am != 8 {
+		t.Errorf("users_fts automerge = %d, want 8", am)
+	}
+
+	// Down, with a row pending as if a transaction were under way: it is
+	// indexed, and the triggers of version 6 index at once again.
+	for _, q := range []string{
+		`DELETE FROM users_fts WHERE rowid = ?`,
+		`INSERT INTO users_fts_pending (id) VALUES (?)`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q, zoe.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prov, err := newProvider(s.write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prov.DownTo(ctx, 6); err != nil {
+		t.Fatalf("down to 6: %v", err)
+	}
+	if got := indexed(t, s, "users_fts", "search", "newcomer"); !slices.Equal(got, []int64{zoe.ID}) {
+		t.Errorf("after going down, the pending user is indexed for %v, want [%d]", got, zoe.ID)
+	}
+	if _, err := s.write.ExecContext(ctx, `UPDATE users SET search = 'zoe returned' WHERE id = ?`, zoe.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexed(t, s, "users_fts", "search", "returned"); !slices.Equal(got, []int64{zoe.ID}) {
+		t.Errorf("version 6's update trigger indexed %v, want [%d]", got, zoe.ID)
+	}
+	if am := ftsConfig(t, s, "automerge"); am != 4 {
+		t.Errorf("users_fts automerge after going down = %d, want FTS5's default 4", am)
+	}
+}
+
+// ftsConfig reads an integer setting of users_fts.
+func ftsConfig(t *testing.T, s *Store, key string) int {
+	t.Helper()
+	var v int
+	if err := s.read.QueryRowContext(t.Context(),
+		`SELECT v FROM users_fts_config WHERE k = ?`, key).Scan(&v); err != nil {
+		t.Fatalf("users_fts_config %s: %v", key, err)
+	}
+	return v
+}

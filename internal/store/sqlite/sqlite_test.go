@@ -19,8 +19,26 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) roster.Store {
-		return openTemp(t)
+		s := openTemp(t)
+		// Before the store closes (cleanups run last first): every commit
+		// must have indexed the users it wrote, or searches would miss them.
+		t.Cleanup(func() { assertSearchIndexFlushed(t, s) })
+		return s
 	})
+}
+
+// assertSearchIndexFlushed fails t if a user written by a committed
+// transaction is still waiting to be indexed for search.
+func assertSearchIndexFlushed(t *testing.T, s *Store) {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM users_fts_pending`).Scan(&n); err != nil {
+		t.Fatalf("users_fts_pending: %v", err)
+	}
+	if n != 0 {
+		t.Errorf("users_fts_pending holds %d rows after the last commit, want 0", n)
+	}
 }
 
 // openTemp opens a store on a new file in t's temp dir and closes it when t
