@@ -605,15 +605,12 @@ func TestMigrate_00007KeepsTheIndexOfVersion6(t *testing.T) {
 		t.Errorf("users_fts automerge = %d, want 8", am)
 	}
 
-	// Down, with a row pending as if a transaction were under way: it is
-	// indexed, and the triggers of version 6 index at once again.
-	for _, q := range []string{
-		`DELETE FROM users_fts WHERE rowid = ?`,
-		`INSERT INTO users_fts_pending (id) VALUES (?)`,
-	} {
-		if _, err := s.write.ExecContext(ctx, q, zoe.ID); err != nil {
-			t.Fatal(err)
-		}
+	// Down, with a change pending as if a transaction were under way (a
+	// write outside the store's commit leaves it so): the old text goes
+	// and the new one is indexed, and the triggers of version 6 index at
+	// once again.
+	if _, err := s.write.ExecContext(ctx, `UPDATE users SET search = 'zoe pending' WHERE id = ?`, zoe.ID); err != nil {
+		t.Fatal(err)
 	}
 	prov, err := newProvider(s.write)
 	if err != nil {
@@ -622,8 +619,11 @@ func TestMigrate_00007KeepsTheIndexOfVersion6(t *testing.T) {
 	if _, err := prov.DownTo(ctx, 6); err != nil {
 		t.Fatalf("down to 6: %v", err)
 	}
-	if got := indexed(t, s, "users_fts", "search", "newcomer"); !slices.Equal(got, []int64{zoe.ID}) {
-		t.Errorf("after going down, the pending user is indexed for %v, want [%d]", got, zoe.ID)
+	if got := indexed(t, s, "users_fts", "search", "newcomer"); len(got) != 0 {
+		t.Errorf("after going down, the text replaced while pending is still indexed for %v", got)
+	}
+	if got := indexed(t, s, "users_fts", "search", "pending"); !slices.Equal(got, []int64{zoe.ID}) {
+		t.Errorf("after going down, the pending text is indexed for %v, want [%d]", got, zoe.ID)
 	}
 	if _, err := s.write.ExecContext(ctx, `UPDATE users SET search = 'zoe returned' WHERE id = ?`, zoe.ID); err != nil {
 		t.Fatal(err)
@@ -645,4 +645,73 @@ func ftsConfig(t *testing.T, s *Store, key string) int {
 		t.Fatalf("users_fts_config %s: %v", key, err)
 	}
 	return v
+}
+
+// TestStore_OneCommitCarriesOutEveryChangeToTheIndex: within one
+// transaction, whose commit brings the index up to date once, a user is
+// created and renamed, another created and deleted, a third renamed twice
+// and a fourth deleted. The index must end as if each write had indexed at
+// once: the latest text of every user there, nothing of any other.
+func TestStore_OneCommitCarriesOutEveryChangeToTheIndex(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	byName := make(map[string]*roster.User)
+	for _, u := range createPeople(t, s, []person{
+		{"twice", "Tess", "Firstname", "tess@example.com"},
+		{"gone", "Gus", "Leaving", "gus@example.com"},
+	}) {
+		byName[u.Username] = u
+	}
+	role, err := s.RoleByName(ctx, roster.DefaultPartnerID, roster.RoleAnalyst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh roster.User
+	err = s.Tx(ctx, func(tx roster.Store) error {
+		for _, name := range []string{"fresh", "fleeting"} {
+			u := roster.User{PartnerID: roster.DefaultPartnerID, Username: name, Email: name + "@example.com",
+				GivenName: "Nova", FamilyName: "Newborn", Role: roster.Role{ID: role.ID},
+				State: roster.StateActive, SignIn: roster.SignInConfirmed}
+			if err := tx.CreateUser(ctx, &u); err != nil {
+				return err
+			}
+			if name == "fleeting" {
+				if err := tx.DeleteUser(ctx, u.PartnerID, u.ID); err != nil {
+					return err
+				}
+				continue
+			}
+			u.FamilyName = "Renamedborn"
+			if err := tx.UpdateUser(ctx, &u); err != nil {
+				return err
+			}
+			fresh = u
+		}
+		tess := byName["twice"]
+		for _, family := range []string{"Secondname", "Thirdname"} {
+			tess.FamilyName = family
+			if err := tx.UpdateUser(ctx, tess); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteUser(ctx, roster.DefaultPartnerID, byName["gone"].ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSearchIndex(t, s) // the index holds exactly the users there are
+	assertSearchIndexFlushed(t, s)
+	for needle, want := range map[string][]int64{
+		"firstname":   nil,
+		"secondname":  nil,
+		"thirdname":   {byName["twice"].ID},
+		"leaving":     nil,
+		"newborn":     nil,
+		"renamedborn": {fresh.ID},
+		"fleeting":    nil,
+	} {
+		if got := indexed(t, s, "users_fts", "search username_norm", needle); !slices.Equal(got, want) {
+			t.Errorf("the index finds %q for %v, want %v", needle, got, want)
+		}
+	}
 }

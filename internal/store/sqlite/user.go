@@ -147,14 +147,18 @@ func (s *Store) UpdateUser(ctx context.Context, u *roster.User) error {
 	return nil
 }
 
-// DeleteUser removes one user. ENotFound.
+// DeleteUser removes one user. ENotFound. It is a transaction of its own
+// even though it is one statement: the commit takes the user out of the
+// search index (flushSearchIndex).
 func (s *Store) DeleteUser(ctx context.Context, partnerID, id int64) error {
-	res, err := s.writer().ExecContext(ctx,
-		`DELETE FROM users WHERE partner_id = ? AND id = ?`, partnerID, id)
-	if err != nil {
-		return fmt.Errorf("sqlite: delete user %d: %w", id, err)
-	}
-	return oneRow(res, "user %d", id)
+	return s.transact(ctx, func(tx *Store) error {
+		res, err := tx.writer().ExecContext(ctx,
+			`DELETE FROM users WHERE partner_id = ? AND id = ?`, partnerID, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete user %d: %w", id, err)
+		}
+		return oneRow(res, "user %d", id)
+	})
 }
 
 // ActiveAdminCount returns how many ACTIVE users of the partner have a role
