@@ -601,9 +601,6 @@ func TestMigrate_00007KeepsTheIndexOfVersion6(t *testing.T) {
 		t.Errorf("the new text is indexed for %v, want [%d]", got, zoe.ID)
 	}
 	assertSearchIndexFlushed(t, s)
-	if am := ftsConfig(t, s, "automerge"); am != 8 {
-		t.Errorf("users_fts automerge = %d, want 8", am)
-	}
 
 	// Down, with a change pending as if a transaction were under way (a
 	// write outside the store's commit leaves it so): the old text goes
@@ -631,20 +628,6 @@ func TestMigrate_00007KeepsTheIndexOfVersion6(t *testing.T) {
 	if got := indexed(t, s, "users_fts", "search", "returned"); !slices.Equal(got, []int64{zoe.ID}) {
 		t.Errorf("version 6's update trigger indexed %v, want [%d]", got, zoe.ID)
 	}
-	if am := ftsConfig(t, s, "automerge"); am != 4 {
-		t.Errorf("users_fts automerge after going down = %d, want FTS5's default 4", am)
-	}
-}
-
-// ftsConfig reads an integer setting of users_fts.
-func ftsConfig(t *testing.T, s *Store, key string) int {
-	t.Helper()
-	var v int
-	if err := s.read.QueryRowContext(t.Context(),
-		`SELECT v FROM users_fts_config WHERE k = ?`, key).Scan(&v); err != nil {
-		t.Fatalf("users_fts_config %s: %v", key, err)
-	}
-	return v
 }
 
 // TestStore_OneCommitCarriesOutEveryChangeToTheIndex: within one

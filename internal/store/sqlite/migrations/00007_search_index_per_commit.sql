@@ -21,14 +21,6 @@
 -- are indexed in the transaction that wrote them, so a reader sees a user
 -- and its trigrams at once. A later migration that writes users must index
 -- its rows itself, as the store's commit does.
---
--- automerge 8 (FTS5's default is 4): FTS5 merges a level's segments once 8
--- of them have piled up, not 4, so each trigram's entries are rewritten on
--- fewer levels. Measured at a million users, 10 writers, five alternating
--- runs of each: creates 1,595-1,980/s (p99 137-204 ms) at 4 and
--- 2,194-2,501/s (p99 46-70 ms) at 8, with searches just after them no
--- slower within the runs' spread. The setting is kept in the index's own
--- users_fts_config table.
 
 -- +goose Up
 CREATE TABLE users_fts_pending (
@@ -39,8 +31,6 @@ CREATE TABLE users_fts_pending (
 DROP TRIGGER users_fts_insert;
 DROP TRIGGER users_fts_delete;
 DROP TRIGGER users_fts_update;
-
-INSERT INTO users_fts (users_fts, rank) VALUES ('automerge', 8);
 
 -- +goose StatementBegin
 CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
@@ -64,7 +54,6 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
-INSERT INTO users_fts (users_fts, rank) VALUES ('automerge', 4);
 DROP TRIGGER users_fts_insert;
 DROP TRIGGER users_fts_delete;
 DROP TRIGGER users_fts_update;
