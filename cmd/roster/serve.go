@@ -138,8 +138,9 @@ func defaultServeConfig() serveConfig {
 // to twice its live size before the collector caught up (peak RSS 152 MiB
 // in the million-user benchmark's sign-in scenario). At 96 MiB that peak
 // was still 143-146 MiB, since SQLite's page caches live outside the Go
-// heap; at 80 it was 123 MiB, and sign-in kept 0.88 of the rate argon2id
-// alone allows.
+// heap; at 80 it was 123-127 MiB in three runs of four but 145.6 in one (a
+// soft limit: the collector can lag behind two 19 MiB hashes), and sign-in
+// kept 0.88-0.89 of the rate argon2id alone allows.
 const defaultMemoryLimitMB = 80
 
 // setMemoryLimit sets the runtime's soft memory limit to mb MiB, unless
