@@ -176,26 +176,6 @@ func (s *Store) commitBatch(batch []*txRequest) {
 	}
 }
 
-// flushSearchIndex carries out on the search index what the batch's
-// writes noted in users_fts_pending (migration 00007 says why): the old
-// texts out, the users that still exist in, and the table emptied. It runs
-// after the last savepoint, so that FTS5 writes one index segment for the
-// whole batch rather than one per write.
-func flushSearchIndex(ctx context.Context, q queryer) error {
-	for _, stmt := range []string{
-		`DELETE FROM users_fts WHERE rowid IN (SELECT id FROM users_fts_pending WHERE indexed)`,
-		`INSERT INTO users_fts (rowid, partner, search, username_norm)
-		SELECT u.id, '#' || u.partner_id || '#', u.search, u.username_norm
-		FROM users_fts_pending p JOIN users u ON u.id = p.id`,
-		`DELETE FROM users_fts_pending`,
-	} {
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("sqlite: bring the search index up to date: %w", err)
-		}
-	}
-	return nil
-}
-
 // runSavepoint runs r's fn inside a savepoint of tx, releasing it if fn
 // succeeds and rolling back to it if fn fails or panics; fn's error or
 // panic goes into r. It returns an error only if the savepoint could not be

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -55,4 +57,33 @@ func trigramQuery(partnerID int64, terms []string) string {
 // then turns the whole string, spaces included, into consecutive trigrams.
 func ftsPhrase(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// flushSearchIndex carries out on the search index what a batch's writes
+// noted in users_fts_pending (migration 00007 says why): the old texts
+// out, the users that still exist in, and the table emptied. The group
+// commit runs it after the batch's last savepoint, so that FTS5 writes one
+// index segment for the whole batch rather than one per write. Most
+// batches change no user's text (sign-ins, keys, audit appends): for them
+// it is one lookup of the empty table.
+func flushSearchIndex(ctx context.Context, q queryer) error {
+	var pending bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users_fts_pending)`).Scan(&pending); err != nil {
+		return fmt.Errorf("sqlite: bring the search index up to date: %w", err)
+	}
+	if !pending {
+		return nil
+	}
+	for _, stmt := range []string{
+		`DELETE FROM users_fts WHERE rowid IN (SELECT id FROM users_fts_pending WHERE indexed)`,
+		`INSERT INTO users_fts (rowid, partner, search, username_norm)
+		SELECT u.id, '#' || u.partner_id || '#', u.search, u.username_norm
+		FROM users_fts_pending p JOIN users u ON u.id = p.id`,
+		`DELETE FROM users_fts_pending`,
+	} {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("sqlite: bring the search index up to date: %w", err)
+		}
+	}
+	return nil
 }
