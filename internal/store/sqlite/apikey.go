@@ -31,7 +31,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *roster.APIKey) error {
 // APIKeyByHash returns the key with that hash, of whichever partner.
 // ENotFound.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (roster.APIKey, error) {
-	k, err := scanAPIKey(s.reader().QueryRowContext(ctx, selectAPIKeys+` WHERE hash = ?`, hash))
+	k, err := scanAPIKey(s.lookup(ctx, selectAPIKeys+` WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.APIKey{}, notFound("API key") // never echo a credential
 	}

@@ -28,7 +28,7 @@ func (s *Store) CreatePartner(ctx context.Context, p *roster.Partner) error {
 
 // Partner returns one partner. ENotFound.
 func (s *Store) Partner(ctx context.Context, id int64) (roster.Partner, error) {
-	row := s.reader().QueryRowContext(ctx,
+	row := s.lookup(ctx,
 		`SELECT id, name, created_at FROM partners WHERE id = ?`, id)
 	p, err := scanPartner(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -65,7 +65,7 @@ func role(ctx context.Context, q queryer, partnerID, id int64) (roster.Role, err
 
 // RoleByName returns the role with that name, case-insensitively. ENotFound.
 func (s *Store) RoleByName(ctx context.Context, partnerID int64, name string) (roster.Role, error) {
-	row := s.reader().QueryRowContext(ctx,
+	row := s.lookup(ctx,
 		`SELECT `+roleColumns+` FROM roles r WHERE r.partner_id = ? AND r.name_norm = ?`,
 		partnerID, strings.ToLower(name))
 	r, err := scanRole(row)

@@ -184,6 +184,20 @@ func (s *Store) reader() queryer {
 	return s.readQ
 }
 
+// lookup runs a point read, a query that finds at most one row through a
+// unique index, where reader would. Outside a transaction it runs without
+// the caller's cancellation: with a context that can be cancelled,
+// database/sql and the driver each start a goroutine per query to watch it,
+// and that cost a third of the lookup (measured: 43 against 30 µs by id on
+// 100,000 users), while a lookup that has begun ends within microseconds
+// anyway. Counts and lists, which can run long, keep the caller's context.
+func (s *Store) lookup(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.tx == nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.reader().QueryRowContext(ctx, query, args...)
+}
+
 // writer is where writes go: the transaction inside Tx, else the write pool.
 // A read that decides a write (a role check before an insert) goes here too.
 func (s *Store) writer() queryer {

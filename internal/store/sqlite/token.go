@@ -38,7 +38,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (roster.Token, err
 		t                roster.Token
 		expires, created int64
 	)
-	err := s.reader().QueryRowContext(ctx, `
+	err := s.lookup(ctx, `
 		SELECT id, partner_id, user_id, kind, hash, expires_at, created_at
 		FROM tokens WHERE hash = ?`, hash).
 		Scan(&t.ID, &t.PartnerID, &t.UserID, &t.Kind, &t.Hash, &expires, &created)

@@ -76,7 +76,7 @@ func (s *Store) CreateUser(ctx context.Context, u *roster.User) error {
 
 // User returns one user with its role. ENotFound.
 func (s *Store) User(ctx context.Context, partnerID, id int64) (roster.User, error) {
-	row := s.reader().QueryRowContext(ctx,
+	row := s.lookup(ctx,
 		selectUsers+` WHERE u.partner_id = ? AND u.id = ?`, partnerID, id)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -91,7 +91,7 @@ func (s *Store) User(ctx context.Context, partnerID, id int64) (roster.User, err
 // UserByEmail returns the user with that e-mail, case-insensitively.
 // ENotFound.
 func (s *Store) UserByEmail(ctx context.Context, partnerID int64, email string) (roster.User, error) {
-	row := s.reader().QueryRowContext(ctx,
+	row := s.lookup(ctx,
 		selectUsers+` WHERE u.partner_id = ? AND u.email_norm = ?`, partnerID, strings.ToLower(email))
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
