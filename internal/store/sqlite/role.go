@@ -180,7 +180,7 @@ func (s *Store) RoleUserCount(ctx context.Context, partnerID, id int64) (int, er
 // scanRole reads the roleColumns.
 func scanRole(sc scanner) (roster.Role, error) {
 	var rr roleRow
-	if err := sc.Scan(rr.dest()...); err != nil {
+	if err := sc.Scan(rr.dest(nil)...); err != nil {
 		return roster.Role{}, err
 	}
 	return rr.role()
@@ -194,10 +194,10 @@ type roleRow struct {
 	created, updated int64
 }
 
-// dest returns the Scan destinations for the roleColumns, in their order.
-func (rr *roleRow) dest() []any {
-	return []any{&rr.r.ID, &rr.r.PartnerID, &rr.r.Name, &rr.perms, &rr.access,
-		&rr.r.LogTypeAccessKind, &rr.r.BuiltIn, &rr.created, &rr.updated}
+// dest appends the Scan destinations for the roleColumns, in their order.
+func (rr *roleRow) dest(dest []any) []any {
+	return append(dest, &rr.r.ID, &rr.r.PartnerID, &rr.r.Name, &rr.perms, &rr.access,
+		&rr.r.LogTypeAccessKind, &rr.r.BuiltIn, &rr.created, &rr.updated)
 }
 
 // role converts the scanned columns.

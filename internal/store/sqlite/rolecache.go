@@ -68,7 +68,7 @@ func (s *Store) loadRoles(ctx context.Context, partnerID int64) (pr partnerRoles
 	pr.byID = map[int64]roster.Role{}
 	for rows.Next() {
 		var rr roleRow
-		if err := rows.Scan(append([]any{&pr.version}, rr.dest()...)...); err != nil {
+		if err := rows.Scan(rr.dest([]any{&pr.version})...); err != nil {
 			return partnerRoles{}, false, fmt.Errorf("sqlite: roles of partner %d: %w", partnerID, err)
 		}
 		r, err := rr.role()
@@ -129,9 +129,16 @@ func (s *Store) walkCachedRoles(ctx context.Context, query string, args []any, p
 		return fmt.Errorf("sqlite: users: %w", err)
 	}
 	defer rows.Close()
+	var (
+		version, roleID int64
+		row             userRow
+	)
+	dest := append(row.fields(append(make([]any, 0, 20), &version)), &roleID)
 	for rows.Next() {
-		var version, roleID int64
-		u, err := scanUserFields(withFirst(rows, &version), &roleID)
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("sqlite: users: %w", err)
+		}
+		u, err := row.user()
 		if err != nil {
 			return fmt.Errorf("sqlite: users: %w", err)
 		}
@@ -153,17 +160,4 @@ func (s *Store) walkCachedRoles(ctx context.Context, query string, args []any, p
 		return fmt.Errorf("sqlite: users: %w", err)
 	}
 	return nil
-}
-
-// withFirst is a scanner that scans the row's first column into first and
-// the rest into the destinations it is given.
-func withFirst(sc scanner, first any) scanner { return firstScanner{sc, first} }
-
-type firstScanner struct {
-	sc    scanner
-	first any
-}
-
-func (f firstScanner) Scan(dest ...any) error {
-	return f.sc.Scan(append([]any{f.first}, dest...)...)
 }

@@ -24,13 +24,18 @@ var userSortColumns = map[roster.UserSort]string{
 // Users returns the partner's users matching f, in f's order (see
 // usersQuery for the combinations it refuses).
 func (s *Store) Users(ctx context.Context, partnerID int64, f roster.UserFilter) ([]roster.User, error) {
-	var us []roster.User
+	// A page's slice is sized once (growing it was 3% of a page's CPU); an
+	// unbounded walk grows as it goes.
+	us := make([]roster.User, 0, min(max(f.Limit, 0), maxPreallocUsers))
 	err := s.EachUser(ctx, partnerID, f, func(u roster.User) error {
 		us = append(us, u)
 		return nil
 	})
 	return us, err
 }
+
+// maxPreallocUsers bounds the slice Users sizes up front for f.Limit.
+const maxPreallocUsers = 1000
 
 // CountUsers returns how many users match f, ignoring its AfterID, Offset,
 // Limit and order.
@@ -127,8 +132,9 @@ func eachUser(ctx context.Context, q queryer, op, query string, args []any, fn f
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	defer rows.Close()
+	sc := newUserScanner()
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sc.scan(rows)
 		if err != nil {
 			return fmt.Errorf("sqlite: %s: %w", op, err)
 		}

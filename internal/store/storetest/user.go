@@ -86,13 +86,37 @@ func userRoundTrip(t *testing.T, s roster.Store) {
 			LastLoginAt: at("2001-01-01T00:00:00.000001Z"),
 		},
 	}
+	wants := map[int64]roster.User{}
 	for _, u := range tests {
 		want := *u
 		must(t, "CreateUser "+u.Username, s.CreateUser(t.Context(), u))
 		want.ID, want.CreatedAt, want.UpdatedAt, want.Role = u.ID, u.CreatedAt, u.UpdatedAt, role
 		checkRole(t, "CreateUser "+u.Username+" Role", u.Role, role)
 		checkUser(t, "User "+u.Username, mustUser(t, s, roster.DefaultPartnerID, u.ID), want)
+		wants[u.ID] = want
 	}
+	// A list may read its rows through one reused set of destinations:
+	// every user in it must still come out whole and its own, outside a
+	// transaction and inside one (where a store may read differently).
+	checkList := func(what string, s roster.Store) {
+		us, err := s.Users(t.Context(), roster.DefaultPartnerID, roster.UserFilter{IncludeInactive: true})
+		must(t, what, err)
+		found := 0
+		for _, got := range us {
+			if want, ok := wants[got.ID]; ok {
+				checkUser(t, what+" "+want.Username, got, want)
+				found++
+			}
+		}
+		if found != len(wants) {
+			t.Errorf("%s: found %d of the %d users", what, found, len(wants))
+		}
+	}
+	checkList("Users", s)
+	must(t, "Tx", s.Tx(t.Context(), func(tx roster.Store) error {
+		checkList("Users in Tx", tx)
+		return nil
+	}))
 }
 
 func userEmailKeptAsWritten(t *testing.T, s roster.Store) {
