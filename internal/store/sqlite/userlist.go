@@ -59,6 +59,11 @@ func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFi
 // ones in the database (rolecache.go); inside Tx, and whenever the partner's
 // roles keep changing under the walk, they are joined in.
 func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilter, fn func(roster.User) error) error {
+	if f.Email != "" && s.tx == nil {
+		// An e-mail finds at most one user, through a unique index: a
+		// point read, run as lookup runs one.
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s.tx == nil {
 		done, err := s.eachUserCachedRoles(ctx, partnerID, f, fn)
 		if done || err != nil {
