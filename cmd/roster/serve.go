@@ -136,12 +136,13 @@ func defaultServeConfig() serveConfig {
 // heap is a few tens of MiB, but every sign-in's argon2id allocates 19 MiB
 // that becomes garbage at once, and with the default pacing the heap grew
 // to twice its live size before the collector caught up (peak RSS 152 MiB
-// in the million-user benchmark's sign-in scenario). At 96 MiB that peak
-// was still 143-146 MiB, since SQLite's page caches live outside the Go
-// heap; at 80 it was 123-127 MiB in three runs of four but 145.6 in one (a
-// soft limit: the collector can lag behind two 19 MiB hashes), and sign-in
-// kept 0.88-0.89 of the rate argon2id alone allows.
-const defaultMemoryLimitMB = 80
+// in the million-user benchmark's sign-in scenario). Too tight a limit
+// costs sign-ins instead: at 80 MiB, two hashes in flight and the garbage
+// of the last ones left no room, so the runtime returned pages to the
+// kernel and faulted them back in for the next hash, and sign-in fell to
+// 0.67-0.70 of the rate argon2id alone allows. At 96 it kept 0.98-1.13,
+// with a peak RSS of 119-136 MiB at a million users (docs/BENCHMARKS.md).
+const defaultMemoryLimitMB = 96
 
 // setMemoryLimit sets the runtime's soft memory limit to mb MiB, unless
 // GOMEMLIMIT set one, which the runtime has already applied.
