@@ -160,6 +160,13 @@ type Store interface {
 	// the same bytes, so that what one node signs another can verify.
 	Secret(ctx context.Context, name string, newSecret func() ([]byte, error)) ([]byte, error)
 
+	// Optimize brings the search indexes and the query planner's statistics
+	// into shape after a bulk load (an import, a seeding), for every
+	// partner; nothing it does changes what any query returns. It can take
+	// seconds per million users, and on SQLite it holds the write lock
+	// meanwhile.
+	Optimize(ctx context.Context) error
+
 	// Close releases the store's connections.
 	Close() error
 }

@@ -292,3 +292,14 @@ func collectRows[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, erro
 		return scan(row)
 	})
 }
+
+// Optimize analyses users and groups, so that the planner sees their size
+// and values after a bulk load at once rather than when autovacuum gets to
+// them: a substring search's plan (walk users in id order, or fetch the
+// trigram index's matches and sort them) rests on those statistics.
+func (s *Store) Optimize(ctx context.Context) error {
+	if _, err := s.q().Exec(ctx, `ANALYZE users, groups`); err != nil {
+		return fmt.Errorf("postgres: optimize: %w", err)
+	}
+	return nil
+}

@@ -698,3 +698,41 @@ func TestStore_OneCommitCarriesOutEveryChangeToTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// segments counts the segments of an FTS5 index: each commit that changed
+// the indexed text wrote one, until FTS5 merged four of a level.
+func segments(t *testing.T, s *Store, fts string) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(t.Context(), `SELECT count(DISTINCT segid) FROM `+fts+`_idx`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestStore_OptimizeMergesEachSearchIndexIntoOneSegment(t *testing.T) {
+	s := openTemp(t)
+	// One commit each: three segments, fewer than FTS5's automerge of four.
+	for _, p := range []person{
+		{"one", "Ona", "First", "one@example.com"},
+		{"two", "Tomas", "Second", "two@example.com"},
+		{"three", "Thea", "Third", "three@example.com"},
+	} {
+		createPeople(t, s, []person{p})
+	}
+	if n := segments(t, s, "users_fts"); n < 2 {
+		t.Fatalf("users_fts has %d segments before Optimize; the test needs several", n)
+	}
+	if err := s.Optimize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, fts := range []string{"users_fts", "groups_fts"} {
+		if n := segments(t, s, fts); n > 1 {
+			t.Errorf("%s has %d segments after Optimize, want at most 1", fts, n)
+		}
+	}
+	checkSearchIndex(t, s) // still exactly the users there are
+	if got := indexed(t, s, "users_fts", "search username_norm", "second"); len(got) != 1 {
+		t.Errorf("after Optimize the index finds %v for %q, want one user", got, "second")
+	}
+}

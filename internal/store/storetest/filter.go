@@ -17,6 +17,7 @@ var filterTests = []subtest{
 	{"Combinations", filterCombinations},
 	{"KeysetPagingVisitsEveryUserOnce", filterKeysetPaging},
 	{"FiltersSeeUpdatedUsers", filterSeesUpdates},
+	{"OptimizeChangesNoSearchAndKeepsUpWithWrites", filterAfterOptimize},
 	{"GroupIDsReturnUsersInAnyGroupOnce", filterGroupIDs},
 	{"SearchIsCaseInsensitiveSubstringOfUsernameToo", filterSearch},
 	{"SortByEveryOrderBreaksTiesByID", filterSortBy},
@@ -137,6 +138,35 @@ func filterContains(t *testing.T, s roster.Store) {
 	must(t, "Users", err)
 	if len(us) != 0 {
 		t.Errorf("no match: got %d users", len(us))
+	}
+}
+
+func filterAfterOptimize(t *testing.T, s roster.Store) {
+	p := seedPeople(t, s)
+	gs := seedGroups(t, s)
+	must(t, "Optimize", s.Optimize(t.Context()))
+	must(t, "Optimize again", s.Optimize(t.Context()))
+	ada := p["ada"]
+	ada.FamilyName = "King"
+	must(t, "UpdateUser after Optimize", s.UpdateUser(t.Context(), &ada))
+	p["ada"] = ada
+	all := roster.UserFilter{IncludeInactive: true}
+	contains := func(text string) roster.UserFilter { f := all; f.Contains = text; return f }
+	runFilterCases(t, s, p, []filterCase{
+		{"family name", contains("hopper"), []string{"grace"}},
+		{"e-mail from the at sign", contains("@kernel"), []string{"linus"}},
+		{"unicode in other case", contains("ÉLODIE"), []string{"elodie"}},
+		{"name before the update", contains("lovelace"), nil},
+		{"name after the update", contains("a king"), []string{"ada"}},
+	})
+	got, err := s.Groups(t.Context(), roster.DefaultPartnerID, roster.GroupFilter{Search: "core"})
+	must(t, "Groups after Optimize", err)
+	var names []string
+	for _, g := range got {
+		names = append(names, g.Name)
+	}
+	for _, d := range diffStrings("groups", names, []string{gs["Core"].Name, gs["Editors"].Name}) {
+		t.Errorf("search core after Optimize: %s", d)
 	}
 }
 
