@@ -140,8 +140,9 @@ func defaultServeConfig() serveConfig {
 // costs sign-ins instead: at 80 MiB, two hashes in flight and the garbage
 // of the last ones left no room, so the runtime returned pages to the
 // kernel and faulted them back in for the next hash, and sign-in fell to
-// 0.67-0.70 of the rate argon2id alone allows. At 96 it kept 0.98-1.13,
-// with a peak RSS of 119-136 MiB at a million users (docs/BENCHMARKS.md).
+// 0.67-0.70 of the rate argon2id alone allows. At 96 it measured
+// 0.88-1.22 (median 1.02 over three full runs), with a peak RSS of
+// 119-136 MiB at a million users (docs/BENCHMARKS.md).
 const defaultMemoryLimitMB = 96
 
 // setMemoryLimit sets the runtime's soft memory limit to mb MiB, unless
