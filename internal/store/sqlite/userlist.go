@@ -34,8 +34,11 @@ func (s *Store) Users(ctx context.Context, partnerID int64, f roster.UserFilter)
 	return us, err
 }
 
-// maxPreallocUsers bounds the slice Users sizes up front for f.Limit.
-const maxPreallocUsers = 1000
+// maxPreallocUsers bounds the slice Users sizes up front for f.Limit: a
+// page of up to 100 gets its slice at once, while a larger limit (Audience
+// Manager allows pageSize 1000) that few users fill does not allocate a
+// thousand users' worth for nothing.
+const maxPreallocUsers = 100
 
 // CountUsers returns how many users match f, ignoring its AfterID, Offset,
 // Limit and order.
@@ -59,10 +62,8 @@ func (s *Store) CountUsers(ctx context.Context, partnerID int64, f roster.UserFi
 // ones in the database (rolecache.go); inside Tx, and whenever the partner's
 // roles keep changing under the walk, they are joined in.
 func (s *Store) EachUser(ctx context.Context, partnerID int64, f roster.UserFilter, fn func(roster.User) error) error {
-	if f.Email != "" && s.tx == nil {
-		// An e-mail finds at most one user, through a unique index: a
-		// point read, run as lookup runs one.
-		ctx = context.WithoutCancel(ctx)
+	if f.Email != "" {
+		ctx = s.pointRead(ctx) // at most one user, through a unique index
 	}
 	if s.tx == nil {
 		done, err := s.eachUserCachedRoles(ctx, partnerID, f, fn)

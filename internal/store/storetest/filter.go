@@ -115,10 +115,14 @@ func filterEmail(t *testing.T, s roster.Store) {
 	})
 }
 
+// contains is the filter for users, inactive ones too, whose text holds
+// text.
+func contains(text string) roster.UserFilter {
+	return roster.UserFilter{Contains: text, IncludeInactive: true}
+}
+
 func filterContains(t *testing.T, s roster.Store) {
 	p := seedPeople(t, s)
-	all := roster.UserFilter{IncludeInactive: true}
-	contains := func(text string) roster.UserFilter { f := all; f.Contains = text; return f }
 	runFilterCases(t, s, p, []filterCase{
 		{"given name", contains("ADA"), []string{"ada"}},
 		{"family name", contains("hopper"), []string{"grace"}},
@@ -150,8 +154,6 @@ func filterAfterOptimize(t *testing.T, s roster.Store) {
 	ada.FamilyName = "King"
 	must(t, "UpdateUser after Optimize", s.UpdateUser(t.Context(), &ada))
 	p["ada"] = ada
-	all := roster.UserFilter{IncludeInactive: true}
-	contains := func(text string) roster.UserFilter { f := all; f.Contains = text; return f }
 	runFilterCases(t, s, p, []filterCase{
 		{"family name", contains("hopper"), []string{"grace"}},
 		{"e-mail from the at sign", contains("@kernel"), []string{"linus"}},
